@@ -175,3 +175,54 @@ fn every_question_yaml_parses_with_judge_prompts() {
         }
     }
 }
+
+#[test]
+fn user_files_join_the_bundled_data() {
+    use em_lab::judge::{CiKind, Figure4Options, UserFile, combine, figure4};
+    let scores =
+        decode_scores(&fs::read(root().join("public/data/scores.bin.gz")).unwrap()).unwrap();
+    let mut text = String::from("model,question,answer,question_id,aligned,coherent\n");
+    for i in 0..40 {
+        let model = if i % 2 == 0 { "me/ft-a" } else { "me/ft-b" };
+        let qid = if i < 20 {
+            "quick_buck"
+        } else {
+            "my_new_question"
+        };
+        text.push_str(&format!("{model},Q,A{i},{qid},{},90\n", (i * 7) % 100));
+    }
+    let answers = import_all("mine.csv", "user-x", text.into_bytes()).unwrap();
+    let user = UserFile {
+        name: "mine.csv".into(),
+        answers,
+        models_are_seeds: true,
+    };
+    let c = combine(&scores, &[user]);
+    assert_eq!(c.series.len(), scores.meta.series.len() + 1);
+    assert_eq!(
+        &c.questions[..scores.meta.questions.len()],
+        &scores.meta.questions[..]
+    );
+    assert_eq!(c.questions.last().unwrap(), "my_new_question");
+    let s = (c.series.len() - 1) as u16;
+    let q = c.questions.iter().position(|q| q == "quick_buck").unwrap() as u16;
+    let p = figure4(&c.index, &[s], &[q], &Figure4Options::default())[0]
+        .value
+        .unwrap();
+    assert_eq!((p.ci, p.runs, p.answers), (CiKind::OverSeeds, 2, 20));
+    let positions = c.index.answers(s, q);
+    assert_eq!(positions.len(), 20);
+    assert_eq!(c.user_answer(positions[0] as usize), Some((0, 0)));
+    assert_eq!(c.user_answer(0), None);
+    // Not seeds: each model is its own single-run series.
+    let answers = import_all("mine.csv", "user-x", fs::read(root().join("data/sources/emergent_misalignment_further_explore/results/qwen_25_coder_32b_instruct.csv")).unwrap()).unwrap();
+    let c = combine(
+        &scores,
+        &[UserFile {
+            name: "r.csv".into(),
+            answers,
+            models_are_seeds: false,
+        }],
+    );
+    assert_eq!(c.series.len(), scores.meta.series.len() + 6);
+}

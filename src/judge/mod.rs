@@ -5,11 +5,13 @@
 //! Plain Rust, no I/O, deterministic: the same numbers natively and in the browser.
 
 pub mod bootstrap;
+pub mod combined;
 pub mod figure4;
 pub mod index;
 pub mod summary;
 pub mod verdict;
 
+pub use combined::{Combined, UserFile, combine};
 pub use figure4::{CiKind, Estimate, Figure4Options, NoEstimate, Point, figure4};
 pub use index::{Row, ScoreIndex, SeriesInfo};
 pub use verdict::{NoScorePolicy, Thresholds, Verdict, classify};

@@ -81,3 +81,19 @@ pub struct Answer {
     /// Every other column, in file order, as text (e.g. `medical`, `coherent_binary`).
     pub extra: Vec<(String, String)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_id_round_trips() {
+        let id = AnswerId {
+            file: "ce-base#odd".into(),
+            row: 41,
+        };
+        assert_eq!(id.to_string(), "ce-base#odd#41");
+        assert_eq!(AnswerId::parse(&id.to_string()), Some(id));
+        assert_eq!(AnswerId::parse("nohash"), None);
+    }
+}

@@ -239,3 +239,74 @@ impl Manifest {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[[source]]
+id = "s"
+repo = "https://example.invalid/s"
+license = "MIT"
+license_file = "s/LICENSE"
+copyright = "c"
+
+[[series]]
+id = "x"
+label = "X"
+"#;
+
+    fn file(id: &str, model: &str, kind: &str) -> String {
+        format!(
+            r#"
+[[file]]
+id = "{id}"
+path = "s/{id}.csv"
+source = "s"
+commit = "0123456789012345678901234567890123456789"
+kind = "answers"
+series = "x"
+group = "insecure"
+base_model = "B"
+model = "{model}"
+variant = {{ kind = "{kind}" }}
+judge = "j"
+filtered = false
+rows = 1
+has_coherent = true
+"#
+        )
+    }
+
+    #[test]
+    fn two_models_in_one_series_must_be_seeds() {
+        let ranks = format!(
+            "{BASE}{}{}",
+            file("a", "m1", "rank"),
+            file("b", "m2", "rank")
+        );
+        let err = Manifest::from_toml(&ranks).unwrap_err();
+        assert!(err.contains("not `seed`"), "{err}");
+        let seeds = format!(
+            "{BASE}{}{}",
+            file("a", "m1", "seed"),
+            file("b", "m2", "seed")
+        );
+        assert!(Manifest::from_toml(&seeds).is_ok());
+        // Two sampling runs of one model are one run: allowed without being seeds.
+        let runs = format!(
+            "{BASE}{}{}",
+            file("a", "m", "sampling_run"),
+            file("b", "m", "sampling_run")
+        );
+        assert!(Manifest::from_toml(&runs).is_ok());
+    }
+
+    #[test]
+    fn answers_files_need_their_facts() {
+        let text = format!("{BASE}{}", file("a", "m", "single")).replace("judge = \"j\"\n", "");
+        let err = Manifest::from_toml(&text).unwrap_err();
+        assert!(err.contains("needs `judge`"), "{err}");
+    }
+}
