@@ -3,6 +3,15 @@
 //! (Later: judge–human agreement, the LLM judge client and its log-prob scoring.)
 //!
 //! Plain Rust, no I/O, deterministic: the same numbers natively and in the browser.
+//!
+//! How the app uses it:
+//! ```text
+//! let scores = runs::bundle::decode_scores(&bytes_of("data/scores.bin.gz"))?; // once
+//! let combined = judge::combine(&scores, &user_files);  // or ScoreIndex::from_scores
+//! let opts = Figure4Options { thresholds, no_score, ..Default::default() };
+//! let points = judge::figure4(&combined.index, &series, &questions, &opts); // per slider move
+//! let behind_a_mark = combined.index.answers(series, question); // positions for the explorer
+//! ```
 
 pub mod bootstrap;
 pub mod combined;
