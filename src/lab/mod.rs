@@ -1,0 +1,9 @@
+//! The lab engine runs in a Web Worker (its own wasm, with burn) so the replay pages stay
+//! small and the page stays responsive while a model trains. This module holds the message
+//! protocol both sides speak, and the worker's event loop.
+
+pub mod check;
+pub mod protocol;
+
+#[cfg(target_arch = "wasm32")]
+pub mod worker;

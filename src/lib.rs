@@ -1,0 +1,12 @@
+//! EM Lab: see emergent misalignment.
+//!
+//! The logic lives in plain Rust modules that compile and are tested natively;
+//! `ui` (wasm32 only) wires Leptos signals to them.
+
+pub mod judge;
+pub mod lab;
+pub mod runs;
+pub mod toy;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

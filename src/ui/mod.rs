@@ -1,0 +1,10 @@
+//! Leptos user interface (wasm32 only): wires signals to the plain-Rust logic.
+
+mod app;
+mod base_path;
+mod components;
+mod lab_client;
+mod pages;
+mod shell;
+
+pub use app::App;

@@ -1,0 +1,57 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium; `cargo xtask test` runs them).
+//! They prove the bet the whole lab rests on: burn trains inside the browser, on the CPU
+//! (Flex) and on WebGPU, and the app shell mounts.
+#![cfg(target_arch = "wasm32")]
+
+use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuBackend;
+use em_lab::toy::smoke::train_token_map;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn flex_cpu_training_reduces_loss_in_the_browser() {
+    let report = train_token_map(&Device::flex(), 20)
+        .await
+        .expect("Flex executes in wasm");
+    assert!(report.loss_fell(), "{report:?}");
+}
+
+/// WebGPU must be there (headless Chromium offers it through SwiftShader with the flags in
+/// webdriver.json): a missing adapter fails this test, it does not skip it.
+#[wasm_bindgen_test]
+async fn webgpu_training_reduces_loss_in_the_browser() {
+    let device = Device::wgpu_options()
+        .graphics_api(WgpuBackend::WebGpu)
+        .init_async()
+        .await
+        .expect("WebGPU adapter available in headless Chromium");
+    let report = train_token_map(&device, 20).await.expect("WebGPU executes");
+    assert!(report.loss_fell(), "{report:?}");
+}
+
+#[wasm_bindgen_test]
+fn app_shell_mounts_with_nav_and_citation() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), em_lab::ui::App);
+
+    let nav = host.query_selector_all("nav.site-nav a").unwrap();
+    let labels: Vec<String> = (0..nav.length())
+        .filter_map(|i| nav.item(i)?.text_content())
+        .collect();
+    assert_eq!(labels, ["Home", "About & data"]);
+    let footer = host
+        .query_selector("footer")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(footer.contains("Emergent Misalignment"), "{footer}");
+    assert!(host.query_selector("h1").unwrap().is_some());
+    drop(handle);
+}
+
+use wasm_bindgen::JsCast;

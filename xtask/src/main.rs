@@ -1,0 +1,51 @@
+//! `cargo xtask <command>`: the only entry points for developers and CI.
+//! Every command is idempotent and prints what it runs.
+
+mod bench;
+mod cmd;
+mod paths;
+mod serve;
+mod setup;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  setup              install what is missing (wasm target, trunk, wasm-bindgen-cli, chromium, npm tools)
+  serve [--port N]   setup, build the release app, serve dist/ on http://127.0.0.1:8080
+  test               setup, then every test layer; ends with `N passed, N failed`
+  bench              setup, measure, write BENCHMARKS.md
+  data               regenerate public/data/ from the bundled run outputs
+  pretrain [args]    pretrain the toy base model into public/models/
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match command.as_str() {
+        "setup" => setup::run(),
+        "serve" => serve::run(rest),
+        "test" => test::run(),
+        "bench" => bench::run(),
+        "data" => cmd::cargo_run_release("build-data", rest),
+        "pretrain" => cmd::cargo_run_release("pretrain", rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

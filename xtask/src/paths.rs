@@ -1,0 +1,54 @@
+//! Where things are: the project root, the cargo target dir, tools on PATH.
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (the xtask crate's parent).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repo")
+        .to_path_buf()
+}
+
+/// Cargo's target dir, honouring `CARGO_TARGET_DIR` (CI points it outside the clone).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                root().join(dir)
+            }
+        }
+        None => root().join("target"),
+    }
+}
+
+pub fn dist() -> PathBuf {
+    root().join("dist")
+}
+
+pub fn screenshots() -> PathBuf {
+    target_dir().join("screenshots")
+}
+
+/// PATH with `node_modules/.bin` (npm's wasm-opt) and cargo's bin dir first, so Trunk finds
+/// the pinned tools and never tries to download one.
+pub fn tool_path() -> String {
+    let mut dirs = vec![root().join("node_modules/.bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(home).join("bin"));
+    } else if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    let existing = std::env::var_os("PATH").unwrap_or_default();
+    dirs.extend(std::env::split_paths(&existing));
+    std::env::join_paths(dirs)
+        .expect("paths join")
+        .to_string_lossy()
+        .into_owned()
+}
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

@@ -1,0 +1,270 @@
+//! `cargo xtask test`: every test layer, fail-fast off, one summary line at the end.
+
+use crate::cmd::{self, command};
+use crate::serve::{StaticServer, build_release};
+use crate::{paths, setup};
+
+/// Outcome of one layer, in tests (a check such as fmt counts as one test).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+impl Tally {
+    fn one(ok: bool) -> Self {
+        if ok {
+            Tally {
+                passed: 1,
+                failed: 0,
+            }
+        } else {
+            Tally {
+                passed: 0,
+                failed: 1,
+            }
+        }
+    }
+}
+
+pub fn run() -> Result<(), String> {
+    if let Err(err) = setup::run() {
+        println!("\n0 passed, 1 failed");
+        return Err(format!("setup failed, no layer could run: {err}"));
+    }
+    let mut layers: Vec<(&str, Tally)> = Vec::new();
+    let mut layer = |name: &'static str, tally: Tally| {
+        println!(
+            "== {name}: {} passed, {} failed\n",
+            tally.passed, tally.failed
+        );
+        layers.push((name, tally));
+    };
+
+    layer(
+        "rustfmt",
+        check(command("cargo", &["fmt", "--all", "--check"])),
+    );
+    layer(
+        "clippy (native)",
+        check(command(
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )),
+    );
+    layer(
+        "clippy (wasm32)",
+        check(command(
+            "cargo",
+            &[
+                "clippy",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--lib",
+                "--bins",
+                "--test",
+                "browser",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )),
+    );
+    layer(
+        "native tests",
+        cargo_tests(command("cargo", &["test", "--workspace", "--no-fail-fast"])),
+    );
+    layer(
+        "browser tests (wasm-bindgen-test, headless Chromium)",
+        browser_tests(),
+    );
+    let built = build_release().is_ok();
+    layer("release build (trunk)", Tally::one(built));
+    layer(
+        "end-to-end (Playwright)",
+        if built {
+            end_to_end()
+        } else {
+            Tally::one(false)
+        },
+    );
+
+    let total = layers.iter().fold(Tally::default(), |sum, (_, t)| Tally {
+        passed: sum.passed + t.passed,
+        failed: sum.failed + t.failed,
+    });
+    println!("== summary");
+    for (name, t) in &layers {
+        println!(
+            "   {:<55} {:>4} passed {:>3} failed",
+            name, t.passed, t.failed
+        );
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    if total.failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{} test(s) failed", total.failed))
+    }
+}
+
+fn check(cmd: std::process::Command) -> Tally {
+    Tally::one(cmd::run(cmd).is_ok())
+}
+
+/// Run a cargo test command and add up its `test result:` lines. A layer whose command
+/// failed without reporting a failed test (e.g. it did not compile) counts one failure.
+fn cargo_tests(cmd: std::process::Command) -> Tally {
+    match cmd::run_captured(cmd) {
+        Ok((ok, output)) => {
+            let mut tally = parse_cargo_results(&output);
+            if !ok && tally.failed == 0 {
+                tally.failed += 1;
+            }
+            tally
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            Tally::one(false)
+        }
+    }
+}
+
+/// Sum `test result: ok. 3 passed; 0 failed; ...` lines (cargo test and wasm-bindgen-test-runner).
+pub fn parse_cargo_results(output: &str) -> Tally {
+    let mut tally = Tally::default();
+    for line in output
+        .lines()
+        .filter(|l| l.trim_start().starts_with("test result:"))
+    {
+        tally.passed += count_before(line, " passed");
+        tally.failed += count_before(line, " failed");
+    }
+    tally
+}
+
+fn count_before(line: &str, word: &str) -> usize {
+    line.find(word)
+        .and_then(|end| line[..end].rsplit(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0)
+}
+
+/// wasm-bindgen-test in headless Chromium; Chrome's flags (WebGPU via SwiftShader) are in
+/// webdriver.json at the repo root.
+fn browser_tests() -> Tally {
+    let mut cmd = command(
+        "cargo",
+        &[
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "browser",
+            "--no-fail-fast",
+        ],
+    );
+    cmd.env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    )
+    .env("CHROMEDRIVER", paths::CHROMEDRIVER)
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    cargo_tests(cmd)
+}
+
+/// Playwright tests (node's test runner) against the release dist/, served under a sub-path
+/// on a free port so relative URLs are exercised too.
+fn end_to_end() -> Tally {
+    let server = match StaticServer::start(&paths::dist(), "/em-lab/", 0) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("{err}");
+            return Tally::one(false);
+        }
+    };
+    let mut cmd = command(
+        "node",
+        &[
+            "--test",
+            "--test-reporter=tap",
+            "--test-concurrency=1",
+            "e2e/",
+        ],
+    );
+    cmd.env("EM_LAB_URL", server.url())
+        .env("SCREENSHOT_DIR", paths::screenshots());
+    match cmd::run_captured(cmd) {
+        Ok((ok, output)) => {
+            let mut tally = parse_tap_summary(&output);
+            if !ok && tally.failed == 0 {
+                tally.failed += 1;
+            }
+            tally
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            Tally::one(false)
+        }
+    }
+}
+
+/// node's TAP reporter ends with `# pass N` and `# fail N`.
+pub fn parse_tap_summary(output: &str) -> Tally {
+    let value = |key: &str| {
+        output
+            .lines()
+            .rev()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix(key)
+                    .and_then(|n| n.trim().parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    Tally {
+        passed: value("# pass "),
+        failed: value("# fail "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_results_are_summed_over_test_binaries() {
+        let out = "running 3 tests\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\
+                   test result: FAILED. 10 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.2s\n";
+        assert_eq!(
+            parse_cargo_results(out),
+            Tally {
+                passed: 13,
+                failed: 2
+            }
+        );
+        assert_eq!(
+            parse_cargo_results("error: could not compile"),
+            Tally::default()
+        );
+    }
+
+    #[test]
+    fn tap_summary_is_read() {
+        let out = "ok 1 - home\nnot ok 2 - nav\n# tests 2\n# suites 0\n# pass 1\n# fail 1\n";
+        assert_eq!(
+            parse_tap_summary(out),
+            Tally {
+                passed: 1,
+                failed: 1
+            }
+        );
+    }
+}
