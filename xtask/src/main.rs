@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         "serve" => serve::run(rest),
         "test" => test::run(),
         "bench" => bench::run(),
-        "data" => cmd::cargo_run_release("build-data", rest),
+        "data" => cmd::cargo_run_release("build_data", rest),
         "pretrain" => cmd::cargo_run_release("pretrain", rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -14,6 +14,7 @@ pub fn run() -> Result<(), String> {
     wasm_bindgen_cli()?;
     chromium()?;
     npm_tools()?;
+    python_tools()?;
     println!("== setup: all tools present");
     Ok(())
 }
@@ -135,4 +136,13 @@ fn npm_tools() -> Result<(), String> {
     // playwright-core has no browser download step; make sure nothing tries one.
     npm.env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
     cmd::run(npm)
+}
+
+/// pandas, for the test that cross-checks our statistics against an independent computation.
+fn python_tools() -> Result<(), String> {
+    if output("python3", &["-c", "import pandas"]).is_some() {
+        println!("ok   python3 with pandas");
+        return Ok(());
+    }
+    cmd::run(command("python3", &["-m", "pip", "install", "--quiet", "-r", "tests/pandas/requirements.txt"]))
 }
