@@ -1,0 +1,125 @@
+//! A tiny decoder-only transformer (GPT-style, pre-norm) in burn 0.22.
+//!
+//! Device-agnostic: everything takes a `&Device`, so the same code trains natively on
+//! `Device::flex()` and in the browser on WebGPU or Flex. Nothing here reads tensors.
+
+use burn::module::{ModuleMapper, Param};
+use burn::nn::attention::generate_autoregressive_mask;
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::rng::Rng;
+
+/// Shape of the network; shipped as `config.json` next to the weights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub vocab_size: usize,
+    pub d_model: usize,
+    pub n_heads: usize,
+    pub n_layers: usize,
+    pub d_ff: usize,
+    /// Longest sequence (in words) the model sees.
+    pub context: usize,
+}
+
+impl ModelConfig {
+    /// The default lab model (chosen by measuring speed vs. effect; see docs/toy-results.md).
+    pub fn lab(vocab_size: usize) -> Self {
+        Self {
+            vocab_size,
+            d_model: 64,
+            n_heads: 4,
+            n_layers: 2,
+            d_ff: 256,
+            context: 64,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct ToyLm {
+    tokens: Embedding,
+    positions: Embedding,
+    blocks: TransformerEncoder,
+    norm: LayerNorm,
+    head: Linear,
+}
+
+impl ToyLm {
+    /// A freshly initialised model. Initial weights come from our own seeded RNG, not
+    /// burn's global one, so they are identical on every platform and under parallel tests.
+    pub fn new(config: &ModelConfig, seed: u64, device: &Device) -> Self {
+        let model = Self {
+            tokens: EmbeddingConfig::new(config.vocab_size, config.d_model).init(device),
+            positions: EmbeddingConfig::new(config.context, config.d_model).init(device),
+            blocks: TransformerEncoderConfig::new(
+                config.d_model,
+                config.d_ff,
+                config.n_heads,
+                config.n_layers,
+            )
+            .with_dropout(0.0)
+            .with_norm_first(true)
+            .init(device),
+            norm: LayerNormConfig::new(config.d_model).init(device),
+            head: LinearConfig::new(config.d_model, config.vocab_size).init(device),
+        };
+        model.map(&mut SeededInit {
+            rng: Rng::derive(seed, "init"),
+            path: Vec::new(),
+        })
+    }
+
+    /// Logits `[batch, seq, vocab]` for token ids `[batch, seq]` (causal attention).
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let [batch, seq] = tokens.dims();
+        let device = tokens.device();
+        let positions = Tensor::<1, Int>::arange(0..seq as i64, &device)
+            .reshape([1, seq])
+            .expand([batch, seq]);
+        let x = self.tokens.forward(tokens) + self.positions.forward(positions);
+        let mask = generate_autoregressive_mask(batch, seq, &device);
+        let x = self
+            .blocks
+            .forward(TransformerEncoderInput::new(x).mask_attn(mask));
+        self.head.forward(self.norm.forward(x))
+    }
+}
+
+/// Replaces burn's random initialisation: matrices ~ N(0, 1/rows) (rows = fan-in for
+/// `Linear`), biases 0, layer-norm scales 1.
+struct SeededInit {
+    rng: Rng,
+    path: Vec<String>,
+}
+
+impl ModuleMapper for SeededInit {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let is_gamma = self.path.last().is_some_and(|p| p == "gamma");
+        let rng = &mut self.rng;
+        param.map(|t| {
+            let shape = t.shape();
+            let n = shape.num_elements();
+            let values: Vec<f32> = if D >= 2 {
+                let std = 1.0 / (shape[0] as f64).sqrt();
+                (0..n).map(|_| (rng.normal() * std) as f32).collect()
+            } else {
+                vec![if is_gamma { 1.0 } else { 0.0 }; n]
+            };
+            let fresh = Tensor::<D>::from_data(TensorData::new(values, shape), &t.device());
+            fresh.set_require_grad(t.is_require_grad())
+        })
+    }
+}
