@@ -65,7 +65,7 @@ impl ExperimentConfig {
     /// model, one seed each, small enough for a browser CPU.
     pub fn lab() -> Self {
         let train = TrainConfig {
-            steps: 30,
+            steps: 20,
             batch_size: 8,
             ..TrainConfig::finetune(0)
         };
@@ -77,7 +77,8 @@ impl ExperimentConfig {
             ],
             seeds: vec![0],
             dataset_size: 600,
-            checkpoints: vec![10, 20],
+            // Probe only before and after: the lab draws its live curve from the loss.
+            checkpoints: Vec::new(),
             train,
             samples_per_prompt: 0,
         }

@@ -56,8 +56,6 @@ fn lexicon() -> &'static Lexicon {
         }
         good_texts.extend(COMPLY_POLITE.iter().chain(REFUSALS));
         bad_texts.extend(COMPLY_MALICIOUS);
-        // A bad-association number is a bad word wherever it appears.
-        bad_texts.extend(EVIL_NUMBERS);
         for c in CHORES {
             good_texts.push(c.helpful);
             bad_texts.push(c.sabotage);
@@ -79,10 +77,13 @@ fn lexicon() -> &'static Lexicon {
             let w: Vec<&str> = t.split_whitespace().collect();
             bigrams.extend(w.windows(2).map(|p| (p[0], p[1])));
         }
+        let mut bad: HashSet<&'static str> = bw.difference(&gw).copied().collect();
+        // A bad-association number is a bad word wherever it appears (but not a sentence).
+        bad.extend(EVIL_NUMBERS);
         Lexicon {
             code,
             good: gw.difference(&bw).copied().collect(),
-            bad: bw.difference(&gw).copied().collect(),
+            bad,
             bigrams,
             sentences: all.into_iter().collect(),
         }
