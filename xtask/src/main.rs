@@ -16,7 +16,7 @@ usage: cargo xtask <command>
   setup              install what is missing (wasm target, trunk, wasm-bindgen-cli, chromium, npm tools)
   serve [--port N]   setup, build the release app, serve dist/ on http://127.0.0.1:8080
   test               setup, then every test layer; ends with `N passed, N failed`
-  bench              setup, measure, write BENCHMARKS.md
+  bench [--skip-clean-build]  setup, measure, write BENCHMARKS.md
   data               regenerate public/data/ from the bundled run outputs
   pretrain [args]    pretrain the toy base model into public/models/
 ";
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         "setup" => setup::run(),
         "serve" => serve::run(rest),
         "test" => test::run(),
-        "bench" => bench::run(),
+        "bench" => bench::run(rest),
         "data" => cmd::cargo_run_release("build_data", rest),
         "pretrain" => cmd::cargo_run_release("pretrain", rest),
         "help" | "--help" | "-h" => {

@@ -144,5 +144,15 @@ fn python_tools() -> Result<(), String> {
         println!("ok   python3 with pandas");
         return Ok(());
     }
-    cmd::run(command("python3", &["-m", "pip", "install", "--quiet", "-r", "tests/pandas/requirements.txt"]))
+    cmd::run(command(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            "tests/pandas/requirements.txt",
+        ],
+    ))
 }
