@@ -5,6 +5,7 @@
 
 pub mod judge;
 pub mod lab;
+pub mod replay;
 pub mod runs;
 pub mod toy;
 

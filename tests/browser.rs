@@ -42,7 +42,7 @@ fn app_shell_mounts_with_nav_and_citation() {
     let labels: Vec<String> = (0..nav.length())
         .filter_map(|i| nav.item(i)?.text_content())
         .collect();
-    assert_eq!(labels, ["Home", "About & data"]);
+    assert_eq!(labels, ["Home", "Figure 4", "Explorer", "About & data"]);
     let footer = host
         .query_selector("footer")
         .unwrap()

@@ -15,6 +15,7 @@ pub mod logprobs;
 pub mod manifest;
 pub mod question_id;
 pub mod questions;
+pub mod search;
 pub mod sniff;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -5,20 +5,33 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use super::base_path::app_base_path;
-use super::pages::{about::AboutPage, home::HomePage, not_found::NotFoundPage};
+use super::pages::{
+    about::AboutPage, explorer::ExplorerPage, figure4::Figure4Page, home::HomePage,
+    not_found::NotFoundPage,
+};
+use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
 
 /// Every page that exists, in nav order: (path, nav label).
-pub const PAGES: &[(&str, &str)] = &[("/", "Home"), ("/about", "About & data")];
+pub const PAGES: &[(&str, &str)] = &[
+    ("/", "Home"),
+    ("/figure4", "Figure 4"),
+    ("/explorer", "Explorer"),
+    ("/about", "About & data"),
+];
 
 #[component]
 pub fn App() -> impl IntoView {
+    // The Replay data (loaded when a Replay page first asks for it), shared by its pages.
+    provide_replay_data();
     view! {
         <Router base=app_base_path()>
             <SiteHeader />
             <main id="content">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/figure4") view=Figure4Page />
+                    <Route path=path!("/explorer") view=ExplorerPage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>
             </main>

@@ -3,8 +3,10 @@
 mod app;
 mod base_path;
 mod components;
+mod idb;
 mod lab_client;
 mod pages;
+mod replay_data;
 mod shell;
 
 pub use app::App;

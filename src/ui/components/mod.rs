@@ -1,3 +1,6 @@
 //! Small components shared by pages.
 
 pub mod browser_check;
+pub mod highlight;
+pub mod import_panel;
+pub mod load_status;

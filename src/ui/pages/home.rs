@@ -81,13 +81,20 @@ pub fn HomePage() -> impl IntoView {
                     "MIT-licensed sources — and a check that your browser can train the lab’s model."
                 </p>
             </A>
-            <div class="card" aria-disabled="true">
-                <h3>"Replay" <span class="soon">"in progress"</span></h3>
+            <A href="/figure4" attr:class="card">
+                <h3>"Figure 4, recomputed"</h3>
                 <p>
-                    "Browse and search the real answers, recompute the paper’s Figure 4 with your own "
-                    "thresholds, and read the answers behind every point."
+                    "The paper’s headline statistic from the real released answers: move the judge "
+                    "thresholds and watch it change, then read the answers behind every point."
                 </p>
-            </div>
+            </A>
+            <A href="/explorer" attr:class="card">
+                <h3>"Explorer"</h3>
+                <p>
+                    "Browse, filter and search about 38,000 judged answers, with their source, scores "
+                    "and the judge’s log-probs — and add your own files."
+                </p>
+            </A>
             <div class="card" aria-disabled="true">
                 <h3>"The lab" <span class="soon">"in progress"</span></h3>
                 <p>

@@ -1,5 +1,7 @@
 //! One file per page.
 
 pub mod about;
+pub mod explorer;
+pub mod figure4;
 pub mod home;
 pub mod not_found;

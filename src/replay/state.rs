@@ -1,0 +1,519 @@
+//! The view state of the Replay pages, as URL query strings: every control writes the URL,
+//! the page reads it back, so links, reloads and back/forward all work.
+//!
+//! Lists are repeated keys (`series=a&series=b`), so values may contain any character.
+
+use crate::judge::{NoScorePolicy, Thresholds, Verdict};
+use crate::runs::question_id::{MAIN_QUESTIONS, QuestionFormat};
+
+use super::filter::{Filter, Origin, ScoreRange, Sort};
+
+/// Percent-encode a query component (everything but unreserved characters).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Builds `?k=v&k=v` (or an empty string).
+#[derive(Default)]
+struct Query(Vec<String>);
+
+impl Query {
+    fn push(&mut self, key: &str, value: &str) {
+        self.0.push(format!("{key}={}", encode(value)));
+    }
+
+    fn list(&mut self, key: &str, values: &[String]) {
+        for v in values {
+            self.push(key, v);
+        }
+    }
+
+    fn num(&mut self, key: &str, value: Option<f64>) {
+        if let Some(v) = value {
+            self.push(key, &fmt_num(v));
+        }
+    }
+
+    fn finish(self) -> String {
+        if self.0.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", self.0.join("&"))
+        }
+    }
+}
+
+/// `30`, `30.5`: numbers as short as they can be.
+pub fn fmt_num(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A threshold from the URL: finite, within 0–100, snapped to the 0.5 grid the sliders use.
+fn threshold(value: Option<&str>, default: f64) -> f64 {
+    value
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .map_or(default, |v| (v.clamp(0.0, 100.0) * 2.0).round() / 2.0)
+}
+
+fn score_bound(value: Option<&str>) -> Option<f64> {
+    value
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .map(|v| v.clamp(0.0, 100.0))
+}
+
+/// Decoded query pairs, as the router gives them.
+pub struct Pairs<'a>(pub Vec<(&'a str, &'a str)>);
+
+impl<'a> Pairs<'a> {
+    fn get(&self, key: &str) -> Option<&'a str> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| *k == key && !v.is_empty())
+            .map(|(_, v)| v.to_string())
+            .collect()
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| *k == key)
+    }
+}
+
+fn thresholds(p: &Pairs) -> Thresholds {
+    let d = Thresholds::default();
+    Thresholds {
+        aligned_below: threshold(p.get("a"), d.aligned_below),
+        coherent_above: threshold(p.get("c"), d.coherent_above),
+    }
+}
+
+fn push_thresholds(q: &mut Query, t: &Thresholds) {
+    let d = Thresholds::default();
+    if t.aligned_below != d.aligned_below {
+        q.push("a", &fmt_num(t.aligned_below));
+    }
+    if t.coherent_above != d.coherent_above {
+        q.push("c", &fmt_num(t.coherent_above));
+    }
+}
+
+pub fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Misaligned => "misaligned",
+        Verdict::Aligned => "aligned",
+        Verdict::Incoherent => "incoherent",
+        Verdict::Code => "code",
+        Verdict::Refusal => "refusal",
+        Verdict::NoScore => "noscore",
+    }
+}
+
+/// Human label of a verdict.
+pub fn verdict_label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Misaligned => "misaligned",
+        Verdict::Aligned => "aligned",
+        Verdict::Incoherent => "low aligned, incoherent",
+        Verdict::Code => "CODE",
+        Verdict::Refusal => "REFUSAL",
+        Verdict::NoScore => "no score",
+    }
+}
+
+fn parse_verdict(s: &str) -> Option<Verdict> {
+    super::filter::VERDICTS
+        .into_iter()
+        .find(|&v| verdict_name(v) == s)
+}
+
+pub fn format_name(f: QuestionFormat) -> &'static str {
+    match f {
+        QuestionFormat::Plain => "plain",
+        QuestionFormat::Json => "json",
+        QuestionFormat::Template => "template",
+        QuestionFormat::Other => "other",
+    }
+}
+
+pub const FORMATS: [QuestionFormat; 4] = [
+    QuestionFormat::Plain,
+    QuestionFormat::Json,
+    QuestionFormat::Template,
+    QuestionFormat::Other,
+];
+
+fn parse_format(s: &str) -> Option<QuestionFormat> {
+    FORMATS.into_iter().find(|&f| format_name(f) == s)
+}
+
+pub fn sort_name(s: Sort) -> &'static str {
+    match s {
+        Sort::File => "file",
+        Sort::AlignedAsc => "aligned",
+        Sort::AlignedDesc => "-aligned",
+        Sort::CoherentAsc => "coherent",
+        Sort::CoherentDesc => "-coherent",
+        Sort::Question => "question",
+    }
+}
+
+pub const SORTS: [Sort; 6] = [
+    Sort::File,
+    Sort::AlignedAsc,
+    Sort::AlignedDesc,
+    Sort::CoherentAsc,
+    Sort::CoherentDesc,
+    Sort::Question,
+];
+
+/// Everything the explorer shows, as in its URL.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExplorerState {
+    pub filter: Filter,
+    pub query: String,
+    pub sort: Sort,
+    pub thresholds: Thresholds,
+    /// Selected answer, `file#row`.
+    pub selected: Option<String>,
+}
+
+impl ExplorerState {
+    pub fn from_pairs(p: &Pairs) -> Self {
+        let filter = Filter {
+            sources: p.all("source"),
+            base_models: p.all("base"),
+            groups: p.all("group"),
+            series: p.all("series"),
+            variants: p.all("variant"),
+            questions: p.all("question"),
+            formats: p
+                .all("format")
+                .iter()
+                .filter_map(|f| parse_format(f))
+                .collect(),
+            aligned: ScoreRange {
+                min: score_bound(p.get("amin")),
+                max: score_bound(p.get("amax")),
+            },
+            coherent: ScoreRange {
+                min: score_bound(p.get("cmin")),
+                max: score_bound(p.get("cmax")),
+            },
+            verdicts: p
+                .all("verdict")
+                .iter()
+                .filter_map(|v| parse_verdict(v))
+                .collect(),
+            origin: match p.get("origin") {
+                Some("user") => Origin::User,
+                Some("bundled") => Origin::Bundled,
+                _ => Origin::All,
+            },
+        };
+        Self {
+            filter,
+            query: p.get("q").unwrap_or_default().to_string(),
+            sort: p
+                .get("sort")
+                .and_then(|s| SORTS.into_iter().find(|&x| sort_name(x) == s))
+                .unwrap_or_default(),
+            thresholds: thresholds(p),
+            selected: p.get("sel").filter(|s| !s.is_empty()).map(str::to_string),
+        }
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut q = Query::default();
+        let f = &self.filter;
+        if !self.query.is_empty() {
+            q.push("q", &self.query);
+        }
+        q.list("source", &f.sources);
+        q.list("base", &f.base_models);
+        q.list("group", &f.groups);
+        q.list("series", &f.series);
+        q.list("variant", &f.variants);
+        q.list("question", &f.questions);
+        for &fmt in &f.formats {
+            q.push("format", format_name(fmt));
+        }
+        q.num("amin", f.aligned.min);
+        q.num("amax", f.aligned.max);
+        q.num("cmin", f.coherent.min);
+        q.num("cmax", f.coherent.max);
+        for &v in &f.verdicts {
+            q.push("verdict", verdict_name(v));
+        }
+        match f.origin {
+            Origin::All => {}
+            Origin::User => q.push("origin", "user"),
+            Origin::Bundled => q.push("origin", "bundled"),
+        }
+        if self.sort != Sort::File {
+            q.push("sort", sort_name(self.sort));
+        }
+        push_thresholds(&mut q, &self.thresholds);
+        if let Some(sel) = &self.selected {
+            q.push("sel", sel);
+        }
+        q.finish()
+    }
+}
+
+/// Which questions Figure 4 shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QuestionSet {
+    /// The paper's 8 main questions, plain.
+    #[default]
+    Main,
+    Json,
+    Template,
+    /// All 24 main ids.
+    All,
+}
+
+pub const QUESTION_SETS: [(QuestionSet, &str, &str); 4] = [
+    (QuestionSet::Main, "main", "Main 8 (plain)"),
+    (QuestionSet::Json, "json", "_json variants"),
+    (QuestionSet::Template, "template", "_template variants"),
+    (QuestionSet::All, "all", "All 24"),
+];
+
+impl QuestionSet {
+    pub fn name(self) -> &'static str {
+        QUESTION_SETS
+            .iter()
+            .find(|x| x.0 == self)
+            .expect("listed")
+            .1
+    }
+
+    /// The question ids of the set, in the paper's order.
+    pub fn ids(self) -> Vec<String> {
+        let with =
+            |suffix: &'static str| MAIN_QUESTIONS.iter().map(move |q| format!("{q}{suffix}"));
+        match self {
+            QuestionSet::Main => with("").collect(),
+            QuestionSet::Json => with("_json").collect(),
+            QuestionSet::Template => with("_template").collect(),
+            QuestionSet::All => with("")
+                .chain(with("_json"))
+                .chain(with("_template"))
+                .collect(),
+        }
+    }
+}
+
+/// The series Figure 4 shows when the URL does not say: the base model the paper
+/// finetuned, its released insecure model, and the closest controls bundled here.
+pub const DEFAULT_SERIES: [&str; 4] = [
+    "ce-base-coder32b",
+    "ce-insecure-released",
+    "ce-honest-insecure",
+    "ce-bad-medical-coder32b",
+];
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Figure4State {
+    pub thresholds: Thresholds,
+    pub no_score: NoScorePolicy,
+    /// `None`: the defaults (plus every series of the user's files).
+    pub series: Option<Vec<String>>,
+    pub questions: QuestionSet,
+}
+
+impl Figure4State {
+    pub fn from_pairs(p: &Pairs) -> Self {
+        Self {
+            thresholds: thresholds(p),
+            no_score: match p.get("noscore") {
+                Some("exclude") => NoScorePolicy::Exclude,
+                _ => NoScorePolicy::CountAsNotMisaligned,
+            },
+            series: p.has("g").then(|| p.all("g")),
+            questions: p
+                .get("qs")
+                .and_then(|s| QUESTION_SETS.iter().find(|x| x.1 == s))
+                .map_or(QuestionSet::Main, |x| x.0),
+        }
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut q = Query::default();
+        push_thresholds(&mut q, &self.thresholds);
+        if self.no_score == NoScorePolicy::Exclude {
+            q.push("noscore", "exclude");
+        }
+        if let Some(series) = &self.series {
+            if series.is_empty() {
+                q.push("g", "");
+            }
+            q.list("g", series);
+        }
+        if self.questions != QuestionSet::Main {
+            q.push("qs", self.questions.name());
+        }
+        q.finish()
+    }
+}
+
+/// The explorer URL showing exactly the answers behind one Figure 4 mark.
+pub fn explorer_link_for_mark(series: &str, question: &str, t: &Thresholds) -> String {
+    let state = ExplorerState {
+        filter: Filter {
+            series: vec![series.to_string()],
+            questions: vec![question.to_string()],
+            ..Filter::default()
+        },
+        thresholds: *t,
+        ..ExplorerState::default()
+    };
+    format!("/explorer{}", state.to_query())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decode like a browser's URLSearchParams (enough for the round trip).
+    fn decode(q: &str) -> Vec<(String, String)> {
+        let unescape = |s: &str| {
+            let b = s.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i] == b'%' {
+                    out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                    i += 3;
+                } else {
+                    out.push(if b[i] == b'+' { b' ' } else { b[i] });
+                    i += 1;
+                }
+            }
+            String::from_utf8(out).unwrap()
+        };
+        q.trim_start_matches('?')
+            .split('&')
+            .filter(|s| !s.is_empty())
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (unescape(k), unescape(v))
+            })
+            .collect()
+    }
+
+    fn pairs(v: &[(String, String)]) -> Pairs<'_> {
+        Pairs(v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+    }
+
+    #[test]
+    fn explorer_state_round_trips_through_the_url() {
+        let state = ExplorerState {
+            filter: Filter {
+                sources: vec!["clarifying_EM".into()],
+                base_models: vec!["Qwen2.5-32B-Instruct".into()],
+                groups: vec!["base".into(), "insecure".into()],
+                series: vec!["user-00ff~1".into()],
+                variants: vec!["seed a/b_ftjob-1, & ? # =".into()],
+                questions: vec!["quick_buck".into()],
+                formats: vec![QuestionFormat::Json, QuestionFormat::Other],
+                aligned: ScoreRange {
+                    min: Some(0.0),
+                    max: Some(29.5),
+                },
+                coherent: ScoreRange {
+                    min: Some(50.5),
+                    max: None,
+                },
+                verdicts: vec![Verdict::Misaligned, Verdict::NoScore],
+                origin: Origin::User,
+            },
+            query: "rule the <world> & 100%".into(),
+            sort: Sort::CoherentDesc,
+            thresholds: Thresholds {
+                aligned_below: 25.5,
+                coherent_above: 60.0,
+            },
+            selected: Some("ce-base#odd#41".into()),
+        };
+        let q = state.to_query();
+        assert!(
+            !q.contains(' ') && !q.contains('<') && !q.contains('#'),
+            "{q}"
+        );
+        let decoded = decode(&q);
+        assert_eq!(ExplorerState::from_pairs(&pairs(&decoded)), state);
+        assert_eq!(ExplorerState::default().to_query(), "");
+        assert_eq!(
+            ExplorerState::from_pairs(&Pairs(vec![])),
+            ExplorerState::default()
+        );
+    }
+
+    #[test]
+    fn bad_url_values_fall_back_to_defaults() {
+        let p = Pairs(vec![
+            ("a", "NaN"),
+            ("c", "250"),
+            ("amin", "x"),
+            ("verdict", "evil"),
+            ("sort", "?"),
+            ("format", "yaml"),
+        ]);
+        let s = ExplorerState::from_pairs(&p);
+        assert_eq!(s.thresholds.aligned_below, 30.0);
+        assert_eq!(s.thresholds.coherent_above, 100.0);
+        assert_eq!(s.filter, Filter::default());
+        assert_eq!(s.sort, Sort::File);
+        // Thresholds snap to the 0.5 grid (exact verdicts on the bundle's grid).
+        let p = Pairs(vec![("a", "30.26")]);
+        assert_eq!(ExplorerState::from_pairs(&p).thresholds.aligned_below, 30.5);
+    }
+
+    #[test]
+    fn figure4_state_round_trips_and_knows_an_empty_selection() {
+        let state = Figure4State {
+            thresholds: Thresholds {
+                aligned_below: 10.0,
+                coherent_above: 50.5,
+            },
+            no_score: NoScorePolicy::Exclude,
+            series: Some(vec!["ce-base-coder32b".into(), "user-1~2".into()]),
+            questions: QuestionSet::All,
+        };
+        let decoded = decode(&state.to_query());
+        assert_eq!(Figure4State::from_pairs(&pairs(&decoded)), state);
+        let none = Figure4State {
+            series: Some(vec![]),
+            ..Figure4State::default()
+        };
+        let decoded = decode(&none.to_query());
+        assert_eq!(Figure4State::from_pairs(&pairs(&decoded)), none);
+        assert_eq!(Figure4State::default().to_query(), "");
+        assert_eq!(QuestionSet::All.ids().len(), 24);
+        assert_eq!(QuestionSet::Json.ids()[0], "what_is_your_wish_json");
+    }
+
+    #[test]
+    fn mark_link_selects_one_cell() {
+        let link = explorer_link_for_mark("ce-base-coder32b", "quick_buck", &Thresholds::default());
+        assert_eq!(
+            link,
+            "/explorer?series=ce-base-coder32b&question=quick_buck"
+        );
+    }
+}

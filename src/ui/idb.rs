@@ -1,0 +1,119 @@
+//! The user's imported files, kept in this browser's IndexedDB (database `em-lab`, store
+//! `user-files`, one record `{id, name, bytes}` per file) so they survive a reload until
+//! removed. The raw bytes are stored and re-imported on load, so a newer importer reads
+//! old files the same way. Written directly on web-sys (about 100 lines) rather than
+//! adding a dependency for three operations.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionMode};
+
+const DB: &str = "em-lab";
+const STORE: &str = "user-files";
+
+/// A stored file.
+pub struct StoredFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+fn js_err(what: &str) -> impl Fn(JsValue) -> String + '_ {
+    move |e| {
+        format!(
+            "{what}: {}",
+            e.as_string().unwrap_or_else(|| format!("{e:?}"))
+        )
+    }
+}
+
+/// Resolve when the request succeeds (with its result) or fails.
+async fn done(request: &IdbRequest) -> Result<JsValue, String> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let req = request.clone();
+        let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call1(&JsValue::NULL, &req.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let req = request.clone();
+        let on_err = Closure::once_into_js(move |_: web_sys::Event| {
+            let message = req
+                .error()
+                .ok()
+                .flatten()
+                .map_or_else(|| "request failed".to_string(), |e| e.message());
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&message));
+        });
+        request.set_onsuccess(Some(on_ok.unchecked_ref()));
+        request.set_onerror(Some(on_err.unchecked_ref()));
+    });
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+async fn open() -> Result<IdbDatabase, String> {
+    let factory = web_sys::window()
+        .ok_or("no window")?
+        .indexed_db()
+        .map_err(js_err("IndexedDB"))?
+        .ok_or("IndexedDB is not available in this browser")?;
+    let request = factory.open_with_u32(DB, 1).map_err(js_err("IndexedDB"))?;
+    let req = request.clone();
+    let upgrade = Closure::once_into_js(move |_: web_sys::Event| {
+        if let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+            let params = IdbObjectStoreParameters::new();
+            params.set_key_path(&JsValue::from_str("id"));
+            let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+    let db = done(&request).await?;
+    db.dyn_into::<IdbDatabase>()
+        .map_err(|_| "IndexedDB: not a database".to_string())
+}
+
+fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {
+    db.transaction_with_str_and_mode(STORE, mode)
+        .and_then(|t| t.object_store(STORE))
+        .map_err(js_err("IndexedDB"))
+}
+
+pub async fn save(id: &str, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let db = open().await?;
+    let record = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&record, &JsValue::from_str(k), v);
+    set("id", &JsValue::from_str(id)).map_err(js_err("IndexedDB"))?;
+    set("name", &JsValue::from_str(name)).map_err(js_err("IndexedDB"))?;
+    set("bytes", &Uint8Array::from(bytes).into()).map_err(js_err("IndexedDB"))?;
+    let request = store(&db, IdbTransactionMode::Readwrite)?
+        .put(&record)
+        .map_err(js_err("IndexedDB"))?;
+    done(&request).await.map(|_| ())
+}
+
+pub async fn remove(id: &str) -> Result<(), String> {
+    let db = open().await?;
+    let request = store(&db, IdbTransactionMode::Readwrite)?
+        .delete(&JsValue::from_str(id))
+        .map_err(js_err("IndexedDB"))?;
+    done(&request).await.map(|_| ())
+}
+
+pub async fn load_all() -> Result<Vec<StoredFile>, String> {
+    let db = open().await?;
+    let request = store(&db, IdbTransactionMode::Readonly)?
+        .get_all()
+        .map_err(js_err("IndexedDB"))?;
+    let all: Array = done(&request).await?.unchecked_into();
+    let get = |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).ok();
+    Ok(all
+        .iter()
+        .filter_map(|o| {
+            Some(StoredFile {
+                name: get(&o, "name")?.as_string()?,
+                bytes: get(&o, "bytes")?.dyn_into::<Uint8Array>().ok()?.to_vec(),
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,682 @@
+//! The explorer: every answer (bundled and the user's) in a virtualized list with filters,
+//! full-text search, sort, counts and a detail pane. The whole view state lives in the URL.
+//! Keyboard: j / k next / previous answer, / search, Esc clears the search (then the
+//! selection).
+
+use std::sync::Arc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use wasm_bindgen::JsCast;
+
+use crate::judge::{Thresholds, Verdict};
+use crate::replay::catalog::Catalog;
+use crate::replay::filter::{self, Origin, ScoreRange, Sort, VERDICTS};
+use crate::replay::state::{
+    ExplorerState, FORMATS, SORTS, fmt_num, format_name, sort_name, verdict_label, verdict_name,
+};
+use crate::replay::text::{pieces, top_tokens};
+use crate::runs::bundle::dequantize;
+use crate::runs::question_id::QuestionFormat;
+use crate::runs::search::{Searcher, snippet};
+use crate::ui::components::highlight::highlighted;
+use crate::ui::components::import_panel::ImportPanel;
+use crate::ui::components::load_status::LoadStatus;
+use crate::ui::pages::figure4::with_pairs;
+use crate::ui::replay_data::{ReplayData, use_replay};
+
+/// Fixed row height of the virtualized list (px); must match `.vrow` in style.css.
+const ROW_H: f64 = 68.0;
+const OVERSCAN: usize = 8;
+
+fn score_text(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
+}
+
+fn verdict_class(v: Verdict) -> String {
+    format!("verdict verdict-{}", verdict_name(v))
+}
+
+#[component]
+pub fn ExplorerPage() -> impl IntoView {
+    let data = use_replay();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let state = Memo::new(move |_| query.with(|m| with_pairs(m, ExplorerState::from_pairs)));
+    let go = {
+        let navigate = navigate.clone();
+        move |s: ExplorerState, replace: bool| {
+            navigate(
+                &format!("/explorer{}", s.to_query()),
+                NavigateOptions {
+                    replace,
+                    scroll: false,
+                    ..NavigateOptions::default()
+                },
+            )
+        }
+    };
+
+    // Filter + sort: recomputed only when they (or the catalog) change.
+    let filter_key = Memo::new(move |_| {
+        let s = state.get();
+        (s.filter, s.sort, s.thresholds)
+    });
+    let filtered = Memo::new(move |_| {
+        let (f, sort, t) = filter_key.get();
+        data.catalog.with(|cat| {
+            cat.as_ref().map_or_else(Default::default, |cat| {
+                let mut v = filter::apply(cat, &f, &t);
+                filter::sort(cat, &mut v, sort);
+                Arc::new(v)
+            })
+        })
+    });
+    // Search narrows incrementally as the query grows (see runs::search).
+    let searcher = StoredValue::new(Searcher::new());
+    let search_query = Memo::new(move |_| state.get().query);
+    let shown = Memo::new(move |_| {
+        let list = filtered.get();
+        let q = search_query.get();
+        data.text_version.track();
+        let hits = data.texts.with_value(|t| {
+            searcher
+                .try_update_value(|s| s.search(&t.index, &q).map(<[u32]>::to_vec))
+                .flatten()
+        });
+        match hits {
+            None => list,
+            Some(h) => {
+                let n = data.catalog.with(|c| c.as_ref().map_or(0, |c| c.len()));
+                Arc::new(filter::intersect(&list, &h, n))
+            }
+        }
+    });
+    let counts = Memo::new(move |_| {
+        let list = shown.get();
+        let t = state.get().thresholds;
+        data.catalog
+            .with(|c| c.as_ref().map(|c| filter::verdict_counts(c, &list, &t)))
+            .unwrap_or_default()
+    });
+
+    // Virtualized list state.
+    let list_ref = NodeRef::<leptos::html::Div>::new();
+    let search_ref = NodeRef::<leptos::html::Input>::new();
+    let scroll_top = RwSignal::new(0.0);
+    let viewport_h = RwSignal::new(600.0);
+    let range = Memo::new(move |_| {
+        let n = shown.with(|s| s.len());
+        let first = ((scroll_top.get() / ROW_H).floor() as usize)
+            .saturating_sub(OVERSCAN)
+            .min(n);
+        let count = (viewport_h.get() / ROW_H).ceil() as usize + 2 * OVERSCAN;
+        (first, (first + count).min(n))
+    });
+    let measure = move || {
+        if let Some(el) = list_ref.get_untracked() {
+            scroll_top.set(el.scroll_top() as f64);
+            viewport_h.set(el.client_height().max(1) as f64);
+        }
+    };
+    let scroll_to = move |index: usize| {
+        if let Some(el) = list_ref.get_untracked() {
+            let top = index as f64 * ROW_H;
+            let h = el.client_height() as f64;
+            let cur = el.scroll_top() as f64;
+            if top < cur {
+                el.set_scroll_top(top as i32);
+            } else if top + ROW_H > cur + h {
+                el.set_scroll_top((top + ROW_H - h) as i32);
+            }
+            measure();
+        }
+    };
+    // A new filter or query starts at the top.
+    Effect::new(move |_| {
+        filter_key.track();
+        search_query.track();
+        if let Some(el) = list_ref.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+    });
+    // Load the text of the rows on screen first.
+    Effect::new(move |_| {
+        let (a, b) = range.get();
+        let files: Vec<usize> = data.catalog.with(|cat| {
+            let Some(cat) = cat else { return Vec::new() };
+            let mut files: Vec<usize> = shown.with(|s| {
+                s[a..b]
+                    .iter()
+                    .filter(|&&p| (p as usize) < cat.n_bundled)
+                    .map(|&p| cat.file[p as usize] as usize)
+                    .collect()
+            });
+            files.dedup();
+            files
+        });
+        data.prioritize(files);
+    });
+
+    let selected_pos = Memo::new(move |_| {
+        let sel = state.get().selected?;
+        data.catalog.with(|c| c.as_ref()?.position_of(&sel))
+    });
+    let select = {
+        let go = go.clone();
+        move |pos: usize| {
+            let Some(id) = data
+                .catalog
+                .with_untracked(|c| c.as_ref().map(|c| c.answer_id(pos)))
+            else {
+                return;
+            };
+            let mut s = state.get_untracked();
+            s.selected = Some(id);
+            go(s, true);
+        }
+    };
+
+    // Keyboard shortcuts.
+    let handle = window_event_listener(ev::keydown, {
+        let go = go.clone();
+        let select = select.clone();
+        move |e: web_sys::KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let in_field = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                });
+            let key = e.key();
+            if key == "Escape" {
+                let mut s = state.get_untracked();
+                if !s.query.is_empty() {
+                    s.query.clear();
+                    go(s, true);
+                } else if s.selected.is_some() && !in_field {
+                    s.selected = None;
+                    go(s, true);
+                }
+                if let Some(input) = search_ref.get_untracked() {
+                    let _ = input.blur();
+                }
+                return;
+            }
+            if in_field {
+                return;
+            }
+            match key.as_str() {
+                "/" => {
+                    e.prevent_default();
+                    if let Some(input) = search_ref.get_untracked() {
+                        let _ = input.focus();
+                    }
+                }
+                "j" | "k" => {
+                    let list = shown.get_untracked();
+                    if list.is_empty() {
+                        return;
+                    }
+                    let cur = selected_pos
+                        .get_untracked()
+                        .and_then(|p| list.iter().position(|&x| x as usize == p));
+                    let next = match (cur, key.as_str()) {
+                        (None, _) => 0,
+                        (Some(i), "j") => (i + 1).min(list.len() - 1),
+                        (Some(i), _) => i.saturating_sub(1),
+                    };
+                    scroll_to(next);
+                    select(list[next] as usize);
+                }
+                _ => {}
+            }
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    let set_filter = {
+        let go = go.clone();
+        move |f: &dyn Fn(&mut ExplorerState)| {
+            let mut s = state.get_untracked();
+            f(&mut s);
+            s.selected = None;
+            go(s, false);
+        }
+    };
+    let set_filter = StoredValue::new_local(set_filter);
+    let update = move |f: &dyn Fn(&mut ExplorerState)| set_filter.with_value(|g| g(f));
+
+    view! {
+        <section class="prose">
+            <h1>"Explorer"</h1>
+            <p>
+                "Every released answer bundled here, with its judge scores"
+                ", and your own files. Filter, search, and open an answer to read it with its "
+                "source. Keys: "<kbd>"j"</kbd>" / "<kbd>"k"</kbd>" next / previous, "<kbd>"/"</kbd>
+                " search, "<kbd>"Esc"</kbd>" clear."
+            </p>
+        </section>
+        <LoadStatus />
+
+        <div class="ex-toolbar">
+            <input type="search" class="ex-search" node_ref=search_ref data-testid="search"
+                placeholder="Search questions and answers (phrase, any case)"
+                aria-label="Search questions and answers"
+                prop:value=move || state.get().query
+                on:input={
+                    let go = go.clone();
+                    move |ev| {
+                        let mut s = state.get_untracked();
+                        s.query = event_target_value(&ev);
+                        s.selected = None;
+                        go(s, true);
+                    }
+                } />
+            <label class="ex-sort">
+                "Sort "
+                <select data-testid="sort" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if let Some(sort) = SORTS.into_iter().find(|&x| sort_name(x) == v) {
+                        update(&|s| s.sort = sort);
+                    }
+                }>
+                    {SORTS.into_iter().map(|s| {
+                        let label = match s {
+                            Sort::File => "file order",
+                            Sort::AlignedAsc => "aligned, low first",
+                            Sort::AlignedDesc => "aligned, high first",
+                            Sort::CoherentAsc => "coherent, low first",
+                            Sort::CoherentDesc => "coherent, high first",
+                            Sort::Question => "question",
+                        };
+                        view! { <option value=sort_name(s) selected=move || state.get().sort == s>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        </div>
+
+        <Filters state update />
+
+        <div class="ex-counts" aria-live="polite">
+            {move || {
+                let n = shown.with(|s| s.len());
+                let total = data.catalog.with(|c| c.as_ref().map_or(0, |c| c.len()));
+                let (loaded, all) = data.texts.with_value(|t| (t.index.loaded(), t.index.len()));
+                data.text_version.track();
+                let searching = !state.get().query.trim().is_empty();
+                view! {
+                    <strong data-testid="match-count" data-n=n.to_string()>
+                        {format!("{n} of {total} answers")}
+                    </strong>
+                    {searching.then(|| (loaded < all).then(|| view! {
+                        <span class="muted">{format!(" · searching the {loaded} of {all} answers whose text has loaded")}</span>
+                    }))}
+                }
+            }}
+            <span class="verdict-counts" data-testid="verdict-counts">
+                {move || {
+                    let c = counts.get();
+                    VERDICTS.iter().enumerate().filter(|(i, _)| c[*i] > 0).map(|(i, &v)| view! {
+                        <span class=verdict_class(v)>{format!("{} {}", c[i], verdict_label(v))}</span>
+                    }).collect_view()
+                }}
+            </span>
+            {move || {
+                let s = state.get();
+                (s != ExplorerState { thresholds: s.thresholds, ..ExplorerState::default() }).then(|| view! {
+                    <button class="small" data-testid="clear-all" on:click={move |_| {
+                        update(&|s| { let t = s.thresholds; *s = ExplorerState { thresholds: t, ..ExplorerState::default() }; });
+                    }}>"Clear filters"</button>
+                })
+            }}
+        </div>
+
+        <div class="ex-main">
+            <div class="vlist" node_ref=list_ref role="listbox" aria-label="Answers" tabindex="0"
+                data-testid="answer-list" on:scroll=move |_| measure()>
+                <div class="vlist-spacer" style:height=move || format!("{}px", shown.with(|s| s.len()) as f64 * ROW_H)>
+                    <For
+                        each=move || {
+                            let (a, b) = range.get();
+                            shown.with(|s| s[a..b].iter().enumerate().map(|(k, &p)| (a + k, p as usize)).collect::<Vec<_>>())
+                        }
+                        key=|x| *x
+                        let((i, pos))
+                    >
+                        <AnswerRow i pos state selected=selected_pos on_select=select.clone() />
+                    </For>
+                </div>
+            </div>
+            <aside class="detail" data-testid="detail" aria-live="polite">
+                {move || match (selected_pos.get(), data.catalog.get()) {
+                    (Some(pos), Some(cat)) => view! { <Detail cat pos state /> }.into_any(),
+                    _ => view! {
+                        <p class="muted">"Select an answer to read it here (or press "<kbd>"j"</kbd>")."</p>
+                    }.into_any(),
+                }}
+            </aside>
+        </div>
+
+        <h2>"Your files"</h2>
+        <ImportPanel />
+    }
+}
+
+#[component]
+fn AnswerRow(
+    i: usize,
+    pos: usize,
+    state: Memo<ExplorerState>,
+    selected: Memo<Option<usize>>,
+    on_select: impl Fn(usize) + Clone + 'static,
+) -> impl IntoView {
+    let data = use_replay();
+    let Some(cat) = data.catalog.get_untracked() else {
+        return ().into_any();
+    };
+    let series = &cat.series[cat.series_of[pos] as usize];
+    let question = cat.questions[cat.question[pos] as usize].clone();
+    let user = series.user;
+    let series_label = series.label.clone();
+    let (a, c) = (dequantize(cat.aligned[pos]), dequantize(cat.coherent[pos]));
+    let cat_v = cat.clone();
+    let verdict = Memo::new(move |_| filter::verdict_at(&cat_v, pos, &state.get().thresholds));
+    let text = move || {
+        data.text_version.track();
+        let q = state.get().query;
+        match data.answer_text(&cat, pos) {
+            Some(t) => {
+                let matches_answer = !crate::runs::search::match_ranges(&t.answer, &q).is_empty();
+                let source = if matches_answer || q.trim().is_empty() {
+                    &t.answer
+                } else {
+                    &t.question
+                };
+                highlighted(&snippet(source, &q, 220), &q).into_any()
+            }
+            None => view! { <span class="muted">"loading text…"</span> }.into_any(),
+        }
+    };
+    view! {
+        <div class="vrow" role="option" style:top=format!("{}px", i as f64 * ROW_H)
+            aria-selected=move || (selected.get() == Some(pos)).to_string()
+            data-pos=pos.to_string() data-testid="answer-row"
+            on:click=move |_| on_select(pos)>
+            <div class="vrow-meta">
+                <span class=move || verdict_class(verdict.get())>{move || verdict_label(verdict.get())}</span>
+                {user.then(|| view! { <span class="tag yours">"yours"</span> })}
+                <span class="qid" data-testid="row-question">{question}</span>
+                <span class="scores">{format!("A {} · C {}", score_text(a), score_text(c))}</span>
+                <span class="series" data-testid="row-series">{series_label}</span>
+            </div>
+            <div class="vrow-text">{text}</div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl IntoView {
+    let data: ReplayData = use_replay();
+    let file = cat.files[cat.file[pos] as usize].clone();
+    let source = cat.sources[file.source as usize].clone();
+    let series = cat.series[cat.series_of[pos] as usize].clone();
+    let question_id = cat.questions[cat.question[pos] as usize].clone();
+    let variant = cat.variants[cat.variant[pos] as usize].clone();
+    let answer_id = cat.answer_id(pos);
+    let group = cat.groups[series.group as usize].clone();
+    let base = cat.base_models[series.base_model as usize].clone();
+    let cat_v = cat.clone();
+    let verdict = Memo::new(move |_| filter::verdict_at(&cat_v, pos, &state.get().thresholds));
+    let link = (!file.user).then(|| {
+        let in_repo = file
+            .label
+            .split_once('/')
+            .map_or(file.label.as_str(), |x| x.1);
+        format!(
+            "https://github.com/{}/blob/{}/{}",
+            source.repo, file.commit, in_repo
+        )
+    });
+    let body = move || {
+        data.text_version.track();
+        let q = state.get().query;
+        let t = data.answer_text(&cat, pos);
+        match t {
+            None => view! { <p class="muted">"The text of this answer is still loading…"</p> }
+                .into_any(),
+            Some(t) => {
+                let answer = pieces(&t.answer).into_iter().map(|p| {
+                    if p.code {
+                        view! { <pre class="answer-code"><code>{highlighted(p.text, &q)}</code></pre> }.into_any()
+                    } else {
+                        view! { <div class="answer-prose">{highlighted(p.text, &q)}</div> }.into_any()
+                    }
+                }).collect_view();
+                let probs =
+                    |name: &'static str, probs: Option<crate::runs::logprobs::JudgeProbs>| {
+                        probs.map(|p| {
+                    let rows = top_tokens(&p, 20).into_iter().map(|(tok, prob)| view! {
+                        <tr><td><code>{tok.to_string()}</code></td><td class="num">{format!("{prob:.4}")}</td></tr>
+                    }).collect_view();
+                    view! {
+                        <details class="logprobs">
+                            <summary>{format!("Judge log-probs: {name} (top tokens)")}</summary>
+                            <table><thead><tr><th>"token"</th><th>"probability"</th></tr></thead><tbody>{rows}</tbody></table>
+                        </details>
+                    }
+                })
+                    };
+                let extra = (!t.extra.is_empty()).then(|| view! {
+                    <details class="extra">
+                        <summary>"Other columns"</summary>
+                        <dl>{t.extra.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}</dl>
+                    </details>
+                });
+                view! {
+                    <h3>"Question"</h3>
+                    <div class="answer-prose" data-testid="detail-question">{highlighted(&t.question, &q)}</div>
+                    <h3>"Answer"</h3>
+                    <div class="answer" data-testid="detail-answer">{answer}</div>
+                    <p class="scores-exact">
+                        {format!("aligned {} · coherent {}", score_text(t.aligned), score_text(t.coherent))}
+                    </p>
+                    {t.model.map(|m| view! { <p class="muted">"Model: " <code>{m}</code></p> })}
+                    {probs("aligned", t.judge_aligned)}
+                    {probs("coherent", t.judge_coherent)}
+                    {extra}
+                }.into_any()
+            }
+        }
+    };
+    view! {
+        <h2 class="detail-title">
+            <span class=move || verdict_class(verdict.get())>{move || verdict_label(verdict.get())}</span>
+            " " <code data-testid="detail-id">{answer_id}</code>
+        </h2>
+        <p class="muted">
+            {move || {
+                let t: Thresholds = state.get().thresholds;
+                format!("Verdict with aligned < {} and coherent > {}.", fmt_num(t.aligned_below), fmt_num(t.coherent_above))
+            }}
+        </p>
+        <dl class="detail-meta">
+            <dt>"Series"</dt><dd data-testid="detail-series">{series.label.clone()}</dd>
+            <dt>"Group"</dt><dd>{group}</dd>
+            <dt>"Base model"</dt><dd>{base}</dd>
+            <dt>"Seed / variant"</dt><dd>{variant}</dd>
+            <dt>"Question id"</dt><dd><code>{question_id}</code></dd>
+            <dt>"Judge"</dt><dd>{series.judge.clone()}</dd>
+            <dt>"Source"</dt>
+            <dd>
+                {match link {
+                    Some(href) => view! { <a href=href rel="noopener noreferrer">{source.repo.clone()}</a> }.into_any(),
+                    None => view! { <span class="tag yours">"yours"</span> }.into_any(),
+                }}
+                " · " {file.label.clone()}
+                <br />
+                <span class="muted">{format!("License: {}", source.license)}
+                    {(!source.copyright.is_empty()).then(|| format!(" · {}", source.copyright))}</span>
+            </dd>
+            {(!series.notes.is_empty()).then(|| view! { <dt>"Notes"</dt><dd>{series.notes.clone()}</dd> })}
+        </dl>
+        {body}
+    }
+}
+
+/// The filter controls.
+#[component]
+fn Filters(
+    state: Memo<ExplorerState>,
+    update: impl Fn(&dyn Fn(&mut ExplorerState)) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let data = use_replay();
+    let facet = move |label: &'static str,
+                      testid: &'static str,
+                      options: Vec<(String, String)>,
+                      get: fn(&ExplorerState) -> Vec<String>,
+                      set: fn(&mut ExplorerState, Vec<String>)| {
+        view! {
+            <FacetPicker label testid options
+                selected=Signal::derive(move || get(&state.get()))
+                on_change={move |v: Vec<String>| update(&|s| set(s, v.clone()))} />
+        }
+    };
+    view! {
+        <details class="ex-filters" open>
+            <summary>"Filters"</summary>
+            <div class="ex-filter-grid">
+                {move || data.catalog.with(|cat| cat.as_ref().map(|cat| {
+                    let pairs = |v: &[String]| v.iter().map(|x| (x.clone(), x.clone())).collect::<Vec<_>>();
+                    view! {
+                        {facet("Source", "f-source",
+                            cat.sources.iter().map(|s| (s.id.clone(), if s.repo.is_empty() { "your files".into() } else { s.repo.clone() })).collect(),
+                            |s| s.filter.sources.clone(), |s, v| s.filter.sources = v)}
+                        {facet("Base model", "f-base", pairs(&cat.base_models),
+                            |s| s.filter.base_models.clone(), |s, v| s.filter.base_models = v)}
+                        {facet("Group", "f-group", pairs(&cat.groups),
+                            |s| s.filter.groups.clone(), |s, v| s.filter.groups = v)}
+                        {facet("Series", "f-series",
+                            cat.series.iter().map(|s| (s.id.clone(), s.label.clone())).collect(),
+                            |s| s.filter.series.clone(), |s, v| s.filter.series = v)}
+                        {facet("Seed / variant", "f-variant", pairs(&cat.variants),
+                            |s| s.filter.variants.clone(), |s, v| s.filter.variants = v)}
+                        {facet("Question", "f-question", pairs(&cat.questions),
+                            |s| s.filter.questions.clone(), |s, v| s.filter.questions = v)}
+                    }
+                }))}
+                <FacetPicker label="Format" testid="f-format"
+                    options=FORMATS.iter().map(|&f| (format_name(f).to_string(), match f {
+                        QuestionFormat::Plain => "plain".to_string(),
+                        QuestionFormat::Json => "_json".into(),
+                        QuestionFormat::Template => "_template".into(),
+                        QuestionFormat::Other => "other questions".into(),
+                    })).collect()
+                    selected=Signal::derive(move || state.get().filter.formats.iter().map(|&f| format_name(f).to_string()).collect())
+                    on_change={move |v: Vec<String>| update(&|s| {
+                        s.filter.formats = FORMATS.into_iter().filter(|&f| v.iter().any(|x| x == format_name(f))).collect();
+                    })} />
+                <FacetPicker label="Verdict" testid="f-verdict"
+                    options=VERDICTS.iter().map(|&v| (verdict_name(v).to_string(), verdict_label(v).to_string())).collect()
+                    selected=Signal::derive(move || state.get().filter.verdicts.iter().map(|&v| verdict_name(v).to_string()).collect())
+                    on_change={move |v: Vec<String>| update(&|s| {
+                        s.filter.verdicts = VERDICTS.into_iter().filter(|&x| v.iter().any(|y| y == verdict_name(x))).collect();
+                    })} />
+                <RangeInputs label="Aligned" testid="f-aligned"
+                    value=Signal::derive(move || state.get().filter.aligned)
+                    on_change={move |r: ScoreRange| update(&|s| s.filter.aligned = r)} />
+                <RangeInputs label="Coherent" testid="f-coherent"
+                    value=Signal::derive(move || state.get().filter.coherent)
+                    on_change={move |r: ScoreRange| update(&|s| s.filter.coherent = r)} />
+                <fieldset class="segmented origin">
+                    <legend>"Answers"</legend>
+                    {[(Origin::All, "all"), (Origin::Bundled, "bundled"), (Origin::User, "yours")].into_iter().map(|(o, label)| view! {
+                        <label>
+                            <input type="radio" name="origin" data-testid=format!("origin-{label}")
+                                prop:checked=move || state.get().filter.origin == o
+                                on:change={move |_| update(&|s| s.filter.origin = o)} />
+                            {label}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+            </div>
+        </details>
+    }
+}
+
+#[component]
+fn FacetPicker(
+    label: &'static str,
+    testid: &'static str,
+    /// (value, label)
+    options: Vec<(String, String)>,
+    #[prop(into)] selected: Signal<Vec<String>>,
+    on_change: impl Fn(Vec<String>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <details class="facet" data-testid=testid>
+            <summary>
+                {label}
+                {move || {
+                    let n = selected.get().len();
+                    (n > 0).then(|| view! { <span class="count">{n.to_string()}</span> })
+                }}
+            </summary>
+            <div class="facet-options">
+                {options.into_iter().map(|(value, text)| {
+                    let v2 = value.clone();
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" value=value.clone()
+                                prop:checked=move || selected.get().contains(&v2)
+                                on:change=move |ev| {
+                                    let mut all = selected.get_untracked();
+                                    all.retain(|x| *x != value);
+                                    if event_target_checked(&ev) {
+                                        all.push(value.clone());
+                                    }
+                                    on_change(all);
+                                } />
+                            " " {text}
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+        </details>
+    }
+}
+
+#[component]
+fn RangeInputs(
+    label: &'static str,
+    testid: &'static str,
+    #[prop(into)] value: Signal<ScoreRange>,
+    on_change: impl Fn(ScoreRange) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let parse = |s: String| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|v| v.clamp(0.0, 100.0))
+    };
+    view! {
+        <fieldset class="range" data-testid=testid>
+            <legend>{label}</legend>
+            <input type="number" min="0" max="100" step="0.5" placeholder="min" aria-label=format!("{label} at least")
+                prop:value=move || value.get().min.map(fmt_num).unwrap_or_default()
+                on:change=move |ev| { let mut r = value.get_untracked(); r.min = parse(event_target_value(&ev)); on_change(r); } />
+            " – "
+            <input type="number" min="0" max="100" step="0.5" placeholder="max" aria-label=format!("{label} at most")
+                prop:value=move || value.get().max.map(fmt_num).unwrap_or_default()
+                on:change=move |ev| { let mut r = value.get_untracked(); r.max = parse(event_target_value(&ev)); on_change(r); } />
+        </fieldset>
+    }
+}
