@@ -13,3 +13,9 @@ pub fn app_base_path() -> String {
         .unwrap_or_default();
     path.trim_end_matches('/').to_string()
 }
+
+/// An in-app link target: `path` (starting with `/`) under the app's base path.
+/// leptos_router's `<A>` leaves absolute hrefs as they are, so links add the base here.
+pub fn app_href(path: &str) -> String {
+    format!("{}{path}", app_base_path())
+}

@@ -4,19 +4,20 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::app::PAGES;
+use super::base_path::app_href;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     view! {
         <header class="site-header">
-            <A href="/" attr:class="brand">
+            <A href=app_href("/") attr:class="brand">
                 <img src="favicon.svg" alt="" />
                 "EM Lab"
             </A>
             <nav class="site-nav" aria-label="Pages">
                 {PAGES
                     .iter()
-                    .map(|(path, label)| view! { <A href=*path exact=true>{*label}</A> })
+                    .map(|(path, label)| view! { <A href=app_href(path) exact=true>{*label}</A> })
                     .collect_view()}
             </nav>
         </header>
@@ -45,7 +46,7 @@ pub fn SiteFooter() -> impl IntoView {
                     "emergent_misalignment_further_explore"
                 </a>
                 "). "
-                <A href="/about">"Sources and licenses"</A>
+                <A href=app_href("/about")>"Sources and licenses"</A>
                 "."
             </p>
         </footer>

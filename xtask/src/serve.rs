@@ -14,15 +14,30 @@ use tiny_http::{Header, Response, Server};
 use crate::{cmd, paths, setup};
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let port = match args {
-        [] => 8080,
-        [flag, value] if flag == "--port" => value
-            .parse()
-            .map_err(|_| format!("--port {value}: not a port number"))?,
-        _ => return Err("usage: cargo xtask serve [--port N]".into()),
-    };
-    setup::run()?;
-    build_release()?;
+    let mut port = 8080;
+    let mut build = true;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                let value = args.next().ok_or("--port needs a number")?;
+                port = value
+                    .parse()
+                    .map_err(|_| format!("--port {value}: not a port number"))?;
+            }
+            // Serve the dist/ that is there (e.g. after `cargo xtask test` built it).
+            "--no-build" => build = false,
+            other => {
+                return Err(format!(
+                    "unknown option `{other}`; usage: cargo xtask serve [--port N] [--no-build]"
+                ));
+            }
+        }
+    }
+    if build {
+        setup::run()?;
+        build_release()?;
+    }
     let server = StaticServer::start(&paths::dist(), "/", port)?;
     println!("\nEM Lab is served at {}  (Ctrl-C to stop)", server.url());
     server.join();

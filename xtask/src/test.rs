@@ -119,12 +119,17 @@ fn check(cmd: std::process::Command) -> Tally {
     Tally::one(cmd::run(cmd).is_ok())
 }
 
-/// Run a cargo test command and add up its `test result:` lines. A layer whose command
-/// failed without reporting a failed test (e.g. it did not compile) counts one failure.
+/// Run a cargo test command and add up its `test result:` lines.
 fn cargo_tests(cmd: std::process::Command) -> Tally {
+    counted(cmd, parse_cargo_results)
+}
+
+/// Run a test command and count its results with `parse`. A command that failed without
+/// reporting a failed test (e.g. it did not compile) counts one failure.
+fn counted(cmd: std::process::Command, parse: fn(&str) -> Tally) -> Tally {
     match cmd::run_captured(cmd) {
         Ok((ok, output)) => {
-            let mut tally = parse_cargo_results(&output);
+            let mut tally = parse(&output);
             if !ok && tally.failed == 0 {
                 tally.failed += 1;
             }
@@ -201,19 +206,7 @@ fn end_to_end() -> Tally {
     );
     cmd.env("EM_LAB_URL", server.url())
         .env("SCREENSHOT_DIR", paths::screenshots());
-    match cmd::run_captured(cmd) {
-        Ok((ok, output)) => {
-            let mut tally = parse_tap_summary(&output);
-            if !ok && tally.failed == 0 {
-                tally.failed += 1;
-            }
-            tally
-        }
-        Err(err) => {
-            eprintln!("{err}");
-            Tally::one(false)
-        }
-    }
+    counted(cmd, parse_tap_summary)
 }
 
 /// node's TAP reporter ends with `# pass N` and `# fail N`.

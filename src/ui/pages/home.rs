@@ -3,8 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::ui::base_path::{app_base_path, app_href};
+
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let base = app_base_path();
     view! {
         <section class="prose">
             <h1>"See emergent misalignment"</h1>
@@ -74,27 +77,29 @@ pub fn HomePage() -> impl IntoView {
 
         <h2>"In EM Lab"</h2>
         <div class="cards">
-            <A href="/about" attr:class="card">
+            <A href=app_href("/about") attr:class="card">
                 <h3>"About & data"</h3>
                 <p>
                     "The released run outputs EM Lab replays — about 38,000 judged answers from four "
                     "MIT-licensed sources — and a check that your browser can train the lab’s model."
                 </p>
             </A>
-            <A href="/figure4" attr:class="card">
+            // Plain links under the app's base path, so they work on a sub-path host too
+            // (the router handles clicks on links inside its base).
+            <a href=format!("{base}/figure4") class="card">
                 <h3>"Figure 4, recomputed"</h3>
                 <p>
                     "The paper’s headline statistic from the real released answers: move the judge "
                     "thresholds and watch it change, then read the answers behind every point."
                 </p>
-            </A>
-            <A href="/explorer" attr:class="card">
+            </a>
+            <a href=format!("{base}/explorer") class="card">
                 <h3>"Explorer"</h3>
                 <p>
                     "Browse, filter and search about 38,000 judged answers, with their source, scores "
                     "and the judge’s log-probs — and add your own files."
                 </p>
-            </A>
+            </a>
             <div class="card" aria-disabled="true">
                 <h3>"The lab" <span class="soon">"in progress"</span></h3>
                 <p>
