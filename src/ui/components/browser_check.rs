@@ -48,7 +48,7 @@ pub fn BrowserCheck() -> impl IntoView {
         <p class="prose">
             "The lab trains its model in a background worker: on your graphics card through WebGPU "
             "where the browser offers it, otherwise on the CPU. This check downloads the lab engine "
-            "(about 2 MB) and runs a few training steps on each."
+            "(several MB, once) and runs a few training steps on each."
         </p>
         <button class="primary" on:click=start disabled=move || running.get() data-testid="browser-check">
             {move || if running.get() { "Checking…" } else { "Check this browser" }}
