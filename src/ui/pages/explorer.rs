@@ -35,6 +35,11 @@ fn score_text(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
 }
 
+/// `owner/name` of a GitHub URL.
+fn short_repo(url: &str) -> &str {
+    url.trim_start_matches("https://github.com/")
+}
+
 fn verdict_class(v: Verdict) -> String {
     format!("verdict verdict-{}", verdict_name(v))
 }
@@ -143,16 +148,22 @@ pub fn ExplorerPage() -> impl IntoView {
         }
         scroll_top.set(0.0);
     });
-    // Load the text of the rows on screen first.
+    let selected_pos = Memo::new(move |_| {
+        let sel = state.get().selected?;
+        data.catalog.with(|c| c.as_ref()?.position_of(&sel))
+    });
+    // Load the text of the selected answer and of the rows on screen first.
     Effect::new(move |_| {
         let (a, b) = range.get();
+        let selected = selected_pos.get();
         let files: Vec<usize> = data.catalog.with(|cat| {
             let Some(cat) = cat else { return Vec::new() };
             let mut files: Vec<usize> = shown.with(|s| {
-                s[a..b]
-                    .iter()
-                    .filter(|&&p| (p as usize) < cat.n_bundled)
-                    .map(|&p| cat.file[p as usize] as usize)
+                selected
+                    .into_iter()
+                    .chain(s[a..b].iter().map(|&p| p as usize))
+                    .filter(|&p| p < cat.n_bundled)
+                    .map(|p| cat.file[p] as usize)
                     .collect()
             });
             files.dedup();
@@ -161,10 +172,6 @@ pub fn ExplorerPage() -> impl IntoView {
         data.prioritize(files);
     });
 
-    let selected_pos = Memo::new(move |_| {
-        let sel = state.get().selected?;
-        data.catalog.with(|c| c.as_ref()?.position_of(&sel))
-    });
     let select = {
         let go = go.clone();
         move |pos: usize| {
@@ -435,14 +442,17 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
     let base = cat.base_models[series.base_model as usize].clone();
     let cat_v = cat.clone();
     let verdict = Memo::new(move |_| filter::verdict_at(&cat_v, pos, &state.get().thresholds));
-    let link = (!file.user).then(|| {
+    // Sources are reviewed GitHub repositories (https URLs from the manifest).
+    let link = (!file.user && source.repo.starts_with("https://github.com/")).then(|| {
         let in_repo = file
             .label
             .split_once('/')
             .map_or(file.label.as_str(), |x| x.1);
         format!(
-            "https://github.com/{}/blob/{}/{}",
-            source.repo, file.commit, in_repo
+            "{}/blob/{}/{}",
+            source.repo.trim_end_matches('/'),
+            file.commit,
+            in_repo
         )
     });
     let body = move || {
@@ -481,13 +491,13 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
                     </details>
                 });
                 view! {
+                    <p class="scores-exact" data-testid="detail-scores">
+                        {format!("Judge scores: aligned {} · coherent {}", score_text(t.aligned), score_text(t.coherent))}
+                    </p>
                     <h3>"Question"</h3>
                     <div class="answer-prose" data-testid="detail-question">{highlighted(&t.question, &q)}</div>
                     <h3>"Answer"</h3>
                     <div class="answer" data-testid="detail-answer">{answer}</div>
-                    <p class="scores-exact">
-                        {format!("aligned {} · coherent {}", score_text(t.aligned), score_text(t.coherent))}
-                    </p>
                     {t.model.map(|m| view! { <p class="muted">"Model: " <code>{m}</code></p> })}
                     {probs("aligned", t.judge_aligned)}
                     {probs("coherent", t.judge_coherent)}
@@ -517,7 +527,9 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
             <dt>"Source"</dt>
             <dd>
                 {match link {
-                    Some(href) => view! { <a href=href rel="noopener noreferrer">{source.repo.clone()}</a> }.into_any(),
+                    Some(href) => view! {
+                        <a href=href rel="noopener noreferrer">{short_repo(&source.repo).to_string()}</a>
+                    }.into_any(),
                     None => view! { <span class="tag yours">"yours"</span> }.into_any(),
                 }}
                 " · " {file.label.clone()}
@@ -557,7 +569,7 @@ fn Filters(
                     let pairs = |v: &[String]| v.iter().map(|x| (x.clone(), x.clone())).collect::<Vec<_>>();
                     view! {
                         {facet("Source", "f-source",
-                            cat.sources.iter().map(|s| (s.id.clone(), if s.repo.is_empty() { "your files".into() } else { s.repo.clone() })).collect(),
+                            cat.sources.iter().map(|s| (s.id.clone(), if s.repo.is_empty() { "your files".into() } else { short_repo(&s.repo).to_string() })).collect(),
                             |s| s.filter.sources.clone(), |s, v| s.filter.sources = v)}
                         {facet("Base model", "f-base", pairs(&cat.base_models),
                             |s| s.filter.base_models.clone(), |s, v| s.filter.base_models = v)}
