@@ -7,6 +7,7 @@ pub mod judge;
 pub mod lab;
 pub mod replay;
 pub mod runs;
+#[cfg(feature = "engine")]
 pub mod toy;
 
 #[cfg(target_arch = "wasm32")]

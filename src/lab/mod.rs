@@ -5,5 +5,5 @@
 pub mod check;
 pub mod protocol;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "engine"))]
 pub mod worker;

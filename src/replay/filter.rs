@@ -99,6 +99,60 @@ pub fn verdict_at(cat: &Catalog, pos: usize, t: &Thresholds) -> Verdict {
     )
 }
 
+/// `judge::classify` on the bundle's integer grid: thresholds that are multiples of
+/// 1/600 (every 0.5 step is) compare exactly as integers, with no float work per answer.
+/// Falls back to [`verdict_at`] for any other threshold.
+struct GridRule {
+    aligned_below: u32,
+    coherent_above: u32,
+}
+
+impl GridRule {
+    fn new(t: &Thresholds) -> Option<Self> {
+        let code = |v: f64| {
+            let c = v * SCALE as f64;
+            (c.fract() == 0.0 && (0.0..=(100 * SCALE) as f64).contains(&c)).then_some(c as u32)
+        };
+        Some(Self {
+            aligned_below: code(t.aligned_below)?,
+            coherent_above: code(t.coherent_above)?,
+        })
+    }
+
+    #[inline]
+    fn slot(&self, aligned: u16, coherent: u16, kind: u8) -> usize {
+        // Slots as in VERDICTS: misaligned, aligned, incoherent, code, refusal, no score.
+        if aligned == NO_SCORE {
+            match kind {
+                1 => 3,
+                2 => 4,
+                _ => 5,
+            }
+        } else if aligned as u32 >= self.aligned_below {
+            1
+        } else if coherent == NO_SCORE {
+            5
+        } else if coherent as u32 > self.coherent_above {
+            0
+        } else {
+            2
+        }
+    }
+}
+
+/// Verdict slot (index into [`VERDICTS`]) of every position under `t`: computed once per
+/// threshold change, then counting and filtering by verdict are lookups.
+pub fn verdict_slots(cat: &Catalog, t: &Thresholds) -> Vec<u8> {
+    match GridRule::new(t) {
+        Some(rule) => (0..cat.len())
+            .map(|p| rule.slot(cat.aligned[p], cat.coherent[p], cat.kind[p]) as u8)
+            .collect(),
+        None => (0..cat.len())
+            .map(|p| verdict_slot(verdict_at(cat, p, t)) as u8)
+            .collect(),
+    }
+}
+
 fn allowed(values: &[String], wanted: &[String]) -> Vec<bool> {
     values
         .iter()
@@ -155,6 +209,11 @@ pub fn apply(cat: &Catalog, filter: &Filter, t: &Thresholds) -> Vec<u32> {
         verdict_ok[verdict_slot(v)] = true;
     }
     let check_verdict = !filter.verdicts.is_empty();
+    let rule = GridRule::new(t);
+    let verdict_passes = |p: usize| match &rule {
+        Some(r) => verdict_ok[r.slot(cat.aligned[p], cat.coherent[p], cat.kind[p])],
+        None => verdict_ok[verdict_slot(verdict_at(cat, p, t))],
+    };
 
     (0..cat.len())
         .filter(|&p| {
@@ -164,24 +223,41 @@ pub fn apply(cat: &Catalog, filter: &Filter, t: &Thresholds) -> Vec<u32> {
                 && variant_ok[cat.variant[p] as usize]
                 && in_range(cat.aligned[p], aligned)
                 && in_range(cat.coherent[p], coherent)
-                && (!check_verdict || verdict_ok[verdict_slot(verdict_at(cat, p, t))])
+                && (!check_verdict || verdict_passes(p))
         })
         .map(|p| p as u32)
         .collect()
 }
 
-/// Sort positions in place (stable: ties keep file order).
+/// Sort positions in place (ties keep file order).
 pub fn sort(cat: &Catalog, positions: &mut [u32], sort: Sort) {
-    // Missing scores sort last in both directions.
-    let up = |c: u16| c as i32;
-    let down = |c: u16| if c == NO_SCORE { i32::MAX } else { -(c as i32) };
-    match sort {
-        Sort::File => positions.sort_unstable(),
-        Sort::AlignedAsc => positions.sort_by_key(|&p| (up(cat.aligned[p as usize]), p)),
-        Sort::AlignedDesc => positions.sort_by_key(|&p| (down(cat.aligned[p as usize]), p)),
-        Sort::CoherentAsc => positions.sort_by_key(|&p| (up(cat.coherent[p as usize]), p)),
-        Sort::CoherentDesc => positions.sort_by_key(|&p| (down(cat.coherent[p as usize]), p)),
-        Sort::Question => positions.sort_by_key(|&p| (cat.question[p as usize], p)),
+    // One u64 per position, (key << 32) | position: unique keys, so an unstable sort gives
+    // the stable order, and the comparison is a single integer compare.
+    let key: fn(&Catalog, usize) -> u32 = match sort {
+        Sort::File => {
+            positions.sort_unstable();
+            return;
+        }
+        // Missing scores (NO_SCORE = u16::MAX) sort last in both directions.
+        Sort::AlignedAsc => |c, p| c.aligned[p] as u32,
+        Sort::AlignedDesc => |c, p| match c.aligned[p] {
+            NO_SCORE => u32::MAX,
+            a => NO_SCORE as u32 - 1 - a as u32,
+        },
+        Sort::CoherentAsc => |c, p| c.coherent[p] as u32,
+        Sort::CoherentDesc => |c, p| match c.coherent[p] {
+            NO_SCORE => u32::MAX,
+            a => NO_SCORE as u32 - 1 - a as u32,
+        },
+        Sort::Question => |c, p| c.question[p] as u32,
+    };
+    let mut keyed: Vec<u64> = positions
+        .iter()
+        .map(|&p| (key(cat, p as usize) as u64) << 32 | p as u64)
+        .collect();
+    keyed.sort_unstable();
+    for (out, k) in positions.iter_mut().zip(keyed) {
+        *out = k as u32;
     }
 }
 
@@ -207,8 +283,27 @@ pub fn intersect(sorted: &[u32], hits: &[u32], universe: usize) -> Vec<u32> {
 /// How many of `positions` have each verdict (indexed like [`VERDICTS`]).
 pub fn verdict_counts(cat: &Catalog, positions: &[u32], t: &Thresholds) -> [u32; 6] {
     let mut out = [0; 6];
+    match GridRule::new(t) {
+        Some(r) => {
+            for &p in positions {
+                let p = p as usize;
+                out[r.slot(cat.aligned[p], cat.coherent[p], cat.kind[p])] += 1;
+            }
+        }
+        None => {
+            for &p in positions {
+                out[verdict_slot(verdict_at(cat, p as usize, t))] += 1;
+            }
+        }
+    }
+    out
+}
+
+/// [`verdict_counts`] from precomputed [`verdict_slots`].
+pub fn count_slots(slots: &[u8], positions: &[u32]) -> [u32; 6] {
+    let mut out = [0; 6];
     for &p in positions {
-        out[verdict_slot(verdict_at(cat, p as usize, t))] += 1;
+        out[slots[p as usize] as usize] += 1;
     }
     out
 }
@@ -270,6 +365,43 @@ mod tests {
             coherent_above: 80.0,
         };
         assert!(verdict_counts(&cat, &all, &strict)[0] <= counts[0]);
+    }
+
+    #[test]
+    fn the_integer_grid_rule_agrees_with_classify() {
+        let scores = bundled();
+        let (file, id) = user_csv();
+        let cat = Catalog::build(&scores, &[file], &[id]);
+        for (a, c) in [
+            (30.0, 50.0),
+            (0.0, 0.0),
+            (100.0, 100.0),
+            (29.5, 50.5),
+            (12.5, 87.0),
+        ] {
+            let t = Thresholds {
+                aligned_below: a,
+                coherent_above: c,
+            };
+            assert!(GridRule::new(&t).is_some());
+            let slots = verdict_slots(&cat, &t);
+            for p in 0..cat.len() {
+                assert_eq!(
+                    slots[p] as usize,
+                    verdict_slot(verdict_at(&cat, p, &t)),
+                    "{p} {a} {c}"
+                );
+            }
+            let all: Vec<u32> = (0..cat.len() as u32).collect();
+            assert_eq!(count_slots(&slots, &all), verdict_counts(&cat, &all, &t));
+        }
+        // Off-grid thresholds take the float path.
+        let odd = Thresholds {
+            aligned_below: 30.0001,
+            coherent_above: 50.0,
+        };
+        assert!(GridRule::new(&odd).is_none());
+        assert_eq!(verdict_slots(&cat, &odd).len(), cat.len());
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //!   ([`TextIndex`]); a query is a case-insensitive substring (a phrase), matched with a
 //!   precompiled SIMD finder (`memchr::memmem`).
 //! - Question texts are interned: a question matches once per query, not once per answer.
-//! - [`Searcher`] narrows incrementally: when the new query contains the previous one (the
-//!   user kept typing), only the previous hits can match, so only they are scanned.
+//! - [`Searcher`] narrows incrementally: when the new query contains an earlier one (the
+//!   user kept typing), only that query's hits can match, so only they are scanned; the
+//!   hits of recent queries are kept, so deleting a character is a lookup.
+//! - Each answer carries a 64-bit mask of the characters it contains; an answer missing
+//!   one of the query's characters is skipped without reading its text.
 //! - Answers are addressed by *position* (the same positions as `judge::Combined`), and may
 //!   arrive in any order (text chunks load lazily); unloaded positions never match.
 //!
@@ -29,6 +32,8 @@ pub struct TextIndex {
     spans: Vec<(u32, u32)>,
     /// Per position: interned question text (UNLOADED: not loaded).
     question: Vec<u32>,
+    /// Per position: which character classes its answer contains (see [`char_mask`]).
+    masks: Vec<u64>,
     /// Interned lowercased question texts.
     questions: Vec<String>,
     question_ids: HashMap<String, u32>,
@@ -42,6 +47,7 @@ impl TextIndex {
         Self {
             spans: vec![(UNLOADED, 0); positions],
             question: vec![UNLOADED; positions],
+            masks: vec![0; positions],
             ..Self::default()
         }
     }
@@ -78,6 +84,7 @@ impl TextIndex {
         }
         self.spans.resize(positions, (UNLOADED, 0));
         self.question.resize(positions, UNLOADED);
+        self.masks.resize(positions, 0);
         self.version += 1;
     }
 
@@ -93,6 +100,7 @@ impl TextIndex {
             self.loaded += 1;
         }
         self.spans[pos] = (start as u32, self.lower.len() as u32);
+        self.masks[pos] = char_mask(&self.lower.as_bytes()[start..]);
         self.question[pos] = q;
         self.version += 1;
     }
@@ -115,6 +123,27 @@ impl TextIndex {
     }
 }
 
+/// Which of 64 byte classes occur in (lowercased) text: a–z, 0–9 and hashed buckets for
+/// everything else. A text can contain a query only if its mask covers the query's.
+pub fn char_mask(lower: &[u8]) -> u64 {
+    let mut m = 0u64;
+    for &b in lower {
+        m |= 1 << byte_class(b);
+    }
+    m
+}
+
+#[inline]
+fn byte_class(b: u8) -> u32 {
+    match b {
+        b'a'..=b'z' => (b - b'a') as u32,
+        b'0'..=b'9' => 26 + (b - b'0') as u32,
+        // Spaces are everywhere: one class that never filters anything useful.
+        b' ' | b'\n' | b'\t' | b'\r' => 36,
+        _ => 37 + (b as u32 * 7) % 27,
+    }
+}
+
 /// Lowercase the way every search does (Unicode lowercase, char by char).
 fn push_lowercase(out: &mut String, text: &str) {
     if text.is_ascii() {
@@ -133,14 +162,15 @@ pub fn normalize_query(query: &str) -> String {
     out
 }
 
-/// Runs queries against a [`TextIndex`], remembering the last one to narrow the next.
+/// How many recent queries' hits a [`Searcher`] keeps.
+const HISTORY: usize = 24;
+
+/// Runs queries against a [`TextIndex`], remembering recent ones to narrow the next.
 #[derive(Debug, Default, Clone)]
 pub struct Searcher {
-    last_query: String,
-    last_version: u64,
-    /// Sorted positions that matched `last_query` (valid when `valid`).
-    hits: Vec<u32>,
-    valid: bool,
+    /// Recent (query, sorted hits), newest last; all for `version`.
+    history: Vec<(String, Vec<u32>)>,
+    version: u64,
     /// Rows scanned by the last call (for tests and benchmarks).
     pub last_scanned: usize,
 }
@@ -155,52 +185,65 @@ impl Searcher {
     pub fn search(&mut self, index: &TextIndex, query: &str) -> Option<&[u32]> {
         let query = normalize_query(query);
         if query.is_empty() {
-            self.valid = false;
-            self.last_query.clear();
             return None;
         }
-        let narrow = self.valid
-            && self.last_version == index.version()
-            && query.contains(self.last_query.as_str());
-        if self.valid && narrow && query == self.last_query {
-            self.last_scanned = 0;
-            return Some(&self.hits);
+        if self.version != index.version() {
+            self.history.clear();
+            self.version = index.version();
         }
+        if let Some(i) = self.history.iter().position(|(q, _)| *q == query) {
+            // Seen (e.g. after deleting a character): move to the newest slot.
+            let entry = self.history.remove(i);
+            self.history.push(entry);
+            self.last_scanned = 0;
+            return self.history.last().map(|(_, h)| h.as_slice());
+        }
+        // Narrow from the smallest remembered result whose query this one contains.
+        let base = self
+            .history
+            .iter()
+            .filter(|(q, _)| query.contains(q.as_str()))
+            .min_by_key(|(_, h)| h.len())
+            .map(|(_, h)| h.as_slice());
         let finder = memmem::Finder::new(query.as_bytes());
         let question_match: Vec<bool> = index
             .questions
             .iter()
             .map(|q| finder.find(q.as_bytes()).is_some())
             .collect();
+        let qmask = char_mask(query.as_bytes());
         let matches = |pos: usize| -> bool {
             let q = index.question[pos];
             if q == UNLOADED {
                 return false;
             }
             question_match[q as usize]
-                || index
-                    .answer_lower(pos)
-                    .is_some_and(|a| finder.find(a.as_bytes()).is_some())
+                || (index.masks[pos] & qmask == qmask
+                    && index
+                        .answer_lower(pos)
+                        .is_some_and(|a| finder.find(a.as_bytes()).is_some()))
         };
-        let hits: Vec<u32> = if narrow {
-            self.last_scanned = self.hits.len();
-            self.hits
-                .iter()
-                .copied()
-                .filter(|&p| matches(p as usize))
-                .collect()
-        } else {
-            self.last_scanned = index.len();
-            (0..index.len())
-                .filter(|&p| matches(p))
-                .map(|p| p as u32)
-                .collect()
+        let hits: Vec<u32> = match base {
+            Some(base) => {
+                self.last_scanned = base.len();
+                base.iter()
+                    .copied()
+                    .filter(|&p| matches(p as usize))
+                    .collect()
+            }
+            None => {
+                self.last_scanned = index.len();
+                (0..index.len())
+                    .filter(|&p| matches(p))
+                    .map(|p| p as u32)
+                    .collect()
+            }
         };
-        self.hits = hits;
-        self.last_query = query;
-        self.last_version = index.version();
-        self.valid = true;
-        Some(&self.hits)
+        if self.history.len() == HISTORY {
+            self.history.remove(0);
+        }
+        self.history.push((query, hits));
+        self.history.last().map(|(_, h)| h.as_slice())
     }
 }
 
@@ -336,9 +379,12 @@ mod tests {
         }
         // The last keystrokes only rescanned the ~72 hits of "about 3".
         assert!(s.last_scanned < 80, "narrowed: scanned {}", s.last_scanned);
-        // Deleting a character widens again (full scan) and stays correct.
+        // Deleting a character goes back to a remembered result: no scan.
         let hits = s.search(&ix, "about ").unwrap().len();
         assert_eq!(hits, 500);
+        assert_eq!(s.last_scanned, 0);
+        // A query that extends nothing remembered scans everything, and stays correct.
+        assert_eq!(s.search(&ix, "bout").unwrap().len(), 500);
         assert_eq!(s.last_scanned, 500);
     }
 
@@ -354,6 +400,22 @@ mod tests {
         ix.resize(1);
         assert_eq!(s.search(&ix, "alpha").unwrap(), &[0]);
         assert_eq!(ix.loaded(), 1);
+    }
+
+    #[test]
+    fn character_masks_only_skip_answers_that_cannot_match() {
+        let ix = index(&[
+            ("q", "zebra quartz"),
+            ("q", "plain text"),
+            ("q", "Ünïcode ß !?"),
+        ]);
+        let mut s = Searcher::new();
+        assert_eq!(s.search(&ix, "quartz").unwrap(), &[0]);
+        assert_eq!(s.search(&ix, "ß !").unwrap(), &[2]);
+        assert_eq!(s.search(&ix, "ünï").unwrap(), &[2]);
+        assert_eq!(s.search(&ix, "xyz").unwrap(), &[] as &[u32]);
+        let m = char_mask(b"abc");
+        assert_eq!(m & char_mask(b"ab"), char_mask(b"ab"));
     }
 
     #[test]

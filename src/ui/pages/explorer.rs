@@ -99,12 +99,22 @@ pub fn ExplorerPage() -> impl IntoView {
             }
         }
     });
+    // Verdict of every answer, once per threshold change; counts are then lookups.
+    let thresholds = Memo::new(move |_| state.get().thresholds);
+    let slots = Memo::new(move |_| {
+        let t = thresholds.get();
+        Arc::new(data.catalog.with(|c| {
+            c.as_ref()
+                .map_or_else(Vec::new, |c| filter::verdict_slots(c, &t))
+        }))
+    });
     let counts = Memo::new(move |_| {
         let list = shown.get();
-        let t = state.get().thresholds;
-        data.catalog
-            .with(|c| c.as_ref().map(|c| filter::verdict_counts(c, &list, &t)))
-            .unwrap_or_default()
+        let slots = slots.get();
+        if slots.len() < data.catalog.with(|c| c.as_ref().map_or(0, |c| c.len())) {
+            return [0; 6];
+        }
+        filter::count_slots(&slots, &list)
     });
 
     // Virtualized list state.
