@@ -385,9 +385,9 @@ mod tests {
             };
             assert!(GridRule::new(&t).is_some());
             let slots = verdict_slots(&cat, &t);
-            for p in 0..cat.len() {
+            for (p, &slot) in slots.iter().enumerate() {
                 assert_eq!(
-                    slots[p] as usize,
+                    slot as usize,
                     verdict_slot(verdict_at(&cat, p, &t)),
                     "{p} {a} {c}"
                 );

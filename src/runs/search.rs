@@ -457,7 +457,7 @@ mod tests {
             let joined: String = parts.iter().map(|p| p.0).collect();
             assert_eq!(joined, text, "{q}");
         }
-        assert_eq!(match_ranges(text, "école"), [10..16]);
+        assert_eq!(match_ranges(text, "école"), vec![10..16]);
     }
 
     #[test]
