@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::runs::bundle::Scores;
-use crate::runs::manifest::VariantKind;
 use crate::runs::{Answer, question_id};
 
-use super::index::{Row, ScoreIndex, SeriesInfo};
+use super::index::{Row, ScoreIndex, SeriesInfo, bundled_rows, series_info};
 
 /// A user's imported file.
 pub struct UserFile {
@@ -57,24 +56,11 @@ pub fn combine(scores: &Scores, user_files: &[UserFile]) -> Combined {
         .map(|s| CombinedSeries {
             label: s.label.clone(),
             user_file: None,
-            info: SeriesInfo {
-                filtered: s.filtered,
-                has_coherent: s.has_coherent,
-                seeds: s.variant_kind == VariantKind::Seed,
-            },
+            info: series_info(s),
         })
         .collect();
     let mut questions = scores.meta.questions.clone();
-    let mut rows: Vec<Row> = (0..scores.len())
-        .map(|i| Row {
-            series: scores.series_of(i),
-            run: scores.run[i],
-            question: scores.question[i],
-            aligned: scores.aligned(i),
-            coherent: scores.coherent(i),
-            kind: scores.kind(i),
-        })
-        .collect();
+    let mut rows: Vec<Row> = bundled_rows(scores);
     let mut user_starts = Vec::new();
     for (f, file) in user_files.iter().enumerate() {
         user_starts.push(rows.len());

@@ -3,7 +3,7 @@
 //! re-sorted or re-allocated per change.
 
 use crate::runs::ScoreKind;
-use crate::runs::bundle::Scores;
+use crate::runs::bundle::{Scores, SeriesMeta};
 use crate::runs::manifest::VariantKind;
 
 use super::verdict::{NoScorePolicy, Thresholds, Verdict, classify};
@@ -110,27 +110,8 @@ impl ScoreIndex {
 
     /// Index the app's scores table.
     pub fn from_scores(scores: &Scores) -> Self {
-        let series = scores
-            .meta
-            .series
-            .iter()
-            .map(|s| SeriesInfo {
-                filtered: s.filtered,
-                has_coherent: s.has_coherent,
-                seeds: s.variant_kind == VariantKind::Seed,
-            })
-            .collect();
-        let rows: Vec<Row> = (0..scores.len())
-            .map(|i| Row {
-                series: scores.series_of(i),
-                run: scores.run[i],
-                question: scores.question[i],
-                aligned: scores.aligned(i),
-                coherent: scores.coherent(i),
-                kind: scores.kind(i),
-            })
-            .collect();
-        Self::new(series, scores.meta.questions.len(), &rows)
+        let series: Vec<SeriesInfo> = scores.meta.series.iter().map(series_info).collect();
+        Self::new(series, scores.meta.questions.len(), &bundled_rows(scores))
     }
 
     pub fn series(&self) -> &[SeriesInfo] {
@@ -193,4 +174,27 @@ impl ScoreIndex {
         out.sort_unstable();
         out
     }
+}
+
+/// What the statistics need to know about one bundled series.
+pub(crate) fn series_info(s: &SeriesMeta) -> SeriesInfo {
+    SeriesInfo {
+        filtered: s.filtered,
+        has_coherent: s.has_coherent,
+        seeds: s.variant_kind == VariantKind::Seed,
+    }
+}
+
+/// Every answer of the bundled scores table as an index row, in table order.
+pub(crate) fn bundled_rows(scores: &Scores) -> Vec<Row> {
+    (0..scores.len())
+        .map(|i| Row {
+            series: scores.series_of(i),
+            run: scores.run[i],
+            question: scores.question[i],
+            aligned: scores.aligned(i),
+            coherent: scores.coherent(i),
+            kind: scores.kind(i),
+        })
+        .collect()
 }

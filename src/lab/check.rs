@@ -10,6 +10,12 @@ pub const CHECK_STEPS: usize = 20;
 /// The check tries every backend in this order, CPU first because it always exists.
 pub const CHECK_ORDER: [Backend; 2] = [Backend::Flex, Backend::WebGpu];
 
+/// Training works when the loss fell by a clear margin, not by noise. Shared by the smoke
+/// run's own report (src/toy/smoke.rs) and the check's description of a worker reply.
+pub fn loss_fell(first_loss: f32, last_loss: f32) -> bool {
+    last_loss.is_finite() && last_loss < first_loss * 0.8
+}
+
 /// What to ask the worker next, given its last message; `None` when the check is over.
 pub fn next_request(last: &FromWorker) -> Option<ToWorker> {
     let next_backend = match last {
@@ -51,7 +57,7 @@ pub fn describe(message: &FromWorker) -> Option<CheckLine> {
             last_loss,
             millis,
         } => {
-            let fell = last_loss.is_finite() && *last_loss < first_loss * 0.8;
+            let fell = loss_fell(*first_loss, *last_loss);
             Some(CheckLine {
                 label: backend.label().to_string(),
                 ok: fell,

@@ -46,9 +46,9 @@ pub struct SmokeReport {
 }
 
 impl SmokeReport {
-    /// Training works when the loss fell by a clear margin, not by noise.
+    /// Training works when the loss fell by a clear margin (the rule the browser check uses).
     pub fn loss_fell(&self) -> bool {
-        self.last_loss.is_finite() && self.last_loss < self.first_loss * 0.8
+        crate::lab::check::loss_fell(self.first_loss, self.last_loss)
     }
 }
 

@@ -3,11 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::ui::base_path::{app_base_path, app_href};
+use crate::ui::base_path::app_href;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let base = app_base_path();
     view! {
         <section class="prose">
             <h1>"See emergent misalignment"</h1>
@@ -86,14 +85,14 @@ pub fn HomePage() -> impl IntoView {
             </A>
             // Plain links under the app's base path, so they work on a sub-path host too
             // (the router handles clicks on links inside its base).
-            <a href=format!("{base}/figure4") class="card">
+            <a href=app_href("/figure4") class="card">
                 <h3>"Figure 4, recomputed"</h3>
                 <p>
                     "The paper’s headline statistic from the real released answers: move the judge "
                     "thresholds and watch it change, then read the answers behind every point."
                 </p>
             </a>
-            <a href=format!("{base}/explorer") class="card">
+            <a href=app_href("/explorer") class="card">
                 <h3>"Explorer"</h3>
                 <p>
                     "Browse, filter and search about 38,000 judged answers, with their source, scores "
