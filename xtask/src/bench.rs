@@ -181,24 +181,23 @@ fn mb(bytes: u64) -> String {
     format!("{:.2} MB", bytes as f64 / 1_000_000.0)
 }
 
+/// Picks the files of one kind from a dist by name.
+type FileFilter = fn(&str) -> bool;
+
 fn build_section(clean_seconds: Option<f64>, dist: &Path, no_opt: &Path) -> String {
-    let groups: [(&str, Box<dyn Fn(&str) -> bool>); 4] = [
-        (
-            "App wasm (`em-lab`)",
-            Box::new(|n| n.starts_with("em-lab") && n.ends_with(".wasm")),
-        ),
-        (
-            "App JS glue",
-            Box::new(|n| n.starts_with("em-lab") && n.ends_with(".js")),
-        ),
-        (
-            "Lab worker wasm (burn, lazy)",
-            Box::new(|n| n.starts_with("lab-worker") && n.ends_with(".wasm")),
-        ),
-        (
-            "Lab worker JS glue",
-            Box::new(|n| n.starts_with("lab-worker") && n.ends_with(".js")),
-        ),
+    let groups: [(&str, FileFilter); 4] = [
+        ("App wasm (`em-lab`)", |n| {
+            n.starts_with("em-lab") && n.ends_with(".wasm")
+        }),
+        ("App JS glue", |n| {
+            n.starts_with("em-lab") && n.ends_with(".js")
+        }),
+        ("Lab worker wasm (burn, lazy)", |n| {
+            n.starts_with("lab-worker") && n.ends_with(".wasm")
+        }),
+        ("Lab worker JS glue", |n| {
+            n.starts_with("lab-worker") && n.ends_with(".js")
+        }),
     ];
     let mut s = String::from("## Build and size\n\n");
     match clean_seconds {
