@@ -1,10 +1,12 @@
-// Cold load to interactive of the app shell: a fresh browser context (empty cache) per run,
-// from navigation start until the home page's <h1> is in the DOM (Leptos has mounted, so the
-// page responds to input). Prints JSON: {"runs_ms": [...]}.
+// Cold load to interactive: a fresh browser context (empty cache) per run, from navigation
+// start until `ready` (a CSS selector) is in the DOM — Leptos has mounted and, for a Replay
+// page, the bundled data is fetched, decoded and drawn. Prints JSON: {"runs_ms": [...]}.
+// Usage: node bench/cold_load.mjs URL [RUNS] [READY_SELECTOR]
 import { launch } from '../e2e/browser.mjs';
 
 const url = process.argv[2];
 const runs = Number(process.argv[3] ?? 10);
+const ready = process.argv[4] ?? 'main h1';
 const browser = await launch();
 const times = [];
 for (let i = 0; i < runs; i++) {
@@ -12,8 +14,8 @@ for (let i = 0; i < runs; i++) {
   const page = await context.newPage();
   await page.goto(url, { waitUntil: 'commit' });
   const handle = await page.waitForFunction(
-    () => document.querySelector('main h1') && performance.now(),
-    null,
+    (selector) => document.querySelector(selector) && performance.now(),
+    ready,
     { polling: 'mutation', timeout: 30_000 },
   );
   times.push(await handle.jsonValue());

@@ -23,26 +23,26 @@ pub fn encode(value: &str) -> String {
 
 /// Builds `?k=v&k=v` (or an empty string).
 #[derive(Default)]
-struct Query(Vec<String>);
+pub(crate) struct Query(Vec<String>);
 
 impl Query {
-    fn push(&mut self, key: &str, value: &str) {
+    pub(crate) fn push(&mut self, key: &str, value: &str) {
         self.0.push(format!("{key}={}", encode(value)));
     }
 
-    fn list(&mut self, key: &str, values: &[String]) {
+    pub(crate) fn list(&mut self, key: &str, values: &[String]) {
         for v in values {
             self.push(key, v);
         }
     }
 
-    fn num(&mut self, key: &str, value: Option<f64>) {
+    pub(crate) fn num(&mut self, key: &str, value: Option<f64>) {
         if let Some(v) = value {
             self.push(key, &fmt_num(v));
         }
     }
 
-    fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         if self.0.is_empty() {
             String::new()
         } else {
@@ -76,11 +76,11 @@ fn score_bound(value: Option<&str>) -> Option<f64> {
 pub struct Pairs<'a>(pub Vec<(&'a str, &'a str)>);
 
 impl<'a> Pairs<'a> {
-    fn get(&self, key: &str) -> Option<&'a str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
 
-    fn all(&self, key: &str) -> Vec<String> {
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(k, v)| *k == key && !v.is_empty())
@@ -88,12 +88,12 @@ impl<'a> Pairs<'a> {
             .collect()
     }
 
-    fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| *k == key)
     }
 }
 
-fn thresholds(p: &Pairs) -> Thresholds {
+pub(crate) fn thresholds(p: &Pairs) -> Thresholds {
     let d = Thresholds::default();
     Thresholds {
         aligned_below: threshold(p.get("a"), d.aligned_below),
@@ -101,7 +101,7 @@ fn thresholds(p: &Pairs) -> Thresholds {
     }
 }
 
-fn push_thresholds(q: &mut Query, t: &Thresholds) {
+pub(crate) fn push_thresholds(q: &mut Query, t: &Thresholds) {
     let d = Thresholds::default();
     if t.aligned_below != d.aligned_below {
         q.push("a", &fmt_num(t.aligned_below));
@@ -386,11 +386,11 @@ pub fn explorer_link_for_mark(series: &str, question: &str, t: &Thresholds) -> S
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Decode like a browser's URLSearchParams (enough for the round trip).
-    fn decode(q: &str) -> Vec<(String, String)> {
+    pub(crate) fn decode(q: &str) -> Vec<(String, String)> {
         let unescape = |s: &str| {
             let b = s.as_bytes();
             let mut out = Vec::new();

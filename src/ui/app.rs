@@ -6,8 +6,8 @@ use leptos_router::path;
 
 use super::base_path::app_base_path;
 use super::pages::{
-    about::AboutPage, explorer::ExplorerPage, figure4::Figure4Page, home::HomePage,
-    not_found::NotFoundPage,
+    about::AboutPage, compare::ComparePage, explorer::ExplorerPage, figure4::Figure4Page,
+    home::HomePage, not_found::NotFoundPage,
 };
 use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
@@ -17,6 +17,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/", "Home"),
     ("/figure4", "Figure 4"),
     ("/explorer", "Explorer"),
+    ("/compare", "Compare"),
     ("/about", "About & data"),
 ];
 
@@ -32,6 +33,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/figure4") view=Figure4Page />
                     <Route path=path!("/explorer") view=ExplorerPage />
+                    <Route path=path!("/compare") view=ComparePage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>
             </main>

@@ -21,7 +21,8 @@ CASES = [
 ]
 
 
-def main():
+def load_frames():
+    """Every answers file of the manifest, grouped by series: {series_id: [DataFrame]}."""
     manifest = tomllib.loads((ROOT / "data" / "manifest.toml").read_text())
     frames = {}
     for f in manifest["file"]:
@@ -37,6 +38,11 @@ def main():
             df["_run"] = f["model"]
         df["_skip"] = f["filtered"] or not f["has_coherent"]
         frames.setdefault(f["series"], []).append(df[["question_id", "aligned", "coherent", "_run", "_skip"]])
+    return frames
+
+
+def main():
+    frames = load_frames()
 
     out = {}
     for case in CASES:

@@ -61,7 +61,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     report.push_str(&build_section(clean_build, &paths::dist(), &no_opt));
 
     let server = StaticServer::start(&paths::dist(), "/", 0)?;
-    report.push_str(&cold_load_section(&server.url())?);
+    let (cold_load, figure4_cold_ms) = cold_load_section(&server.url())?;
+    report.push_str(&cold_load);
+    report.push_str(&replay_section(figure4_cold_ms)?);
+    report.push_str(&toy_section()?);
     report.push_str(&browser_training_section(&server.url())?);
     drop(server);
 
@@ -124,7 +127,7 @@ fn build_without_wasm_opt() -> Result<PathBuf, String> {
     let variant = root.join(".index.no-wasm-opt.html");
     let html = html
         .replace("data-wasm-opt=\"z\"", "data-wasm-opt=\"0\"")
-        .replace("data-wasm-opt=\"3\"", "data-wasm-opt=\"0\"");
+        .replace("data-wasm-opt=\"1\"", "data-wasm-opt=\"0\"");
     fs::write(&variant, html).map_err(|e| e.to_string())?;
     let dist = paths::target_dir().join("bench-dist-no-wasm-opt");
     let mut trunk = command("trunk", &["build", "--release", "--dist"]);
@@ -208,7 +211,7 @@ fn build_section(clean_seconds: Option<f64>, dist: &Path, no_opt: &Path) -> Stri
         None => writeln!(s, "Release build from a clean target dir: not measured in this run (`--skip-clean-build`).\n"),
     }
     .unwrap();
-    s.push_str("| file | with wasm-opt (app -Oz, worker -O3; raw / gzip) | without wasm-opt (raw / gzip) |\n|---|---|---|\n");
+    s.push_str("| file | with wasm-opt (app -Oz, worker -O1; raw / gzip) | without wasm-opt (raw / gzip) |\n|---|---|---|\n");
     let mut first_view = [Size::default(), Size::default()];
     for (label, keep) in &groups {
         let opt = size_of(&files(dist, keep));
@@ -245,11 +248,21 @@ fn build_section(clean_seconds: Option<f64>, dist: &Path, no_opt: &Path) -> Stri
     let (total_opt, total_raw) = (first_view[0] + page_opt, first_view[1] + page_raw);
     writeln!(
         s,
-        "| **First view (app wasm + JS + HTML + CSS)** | **{} / {}** | {} / {} |\n",
+        "| **First view (app wasm + JS + HTML + CSS)** | **{} / {}** | {} / {} |",
         mb(total_opt.raw),
         mb(total_opt.gzip),
         mb(total_raw.raw),
         mb(total_raw.gzip)
+    )
+    .unwrap();
+    // Figure 4 also needs the scores file (already gzip: served as is).
+    let scores = fs::metadata(dist.join("data/scores.bin.gz")).map_or(0, |m| m.len());
+    writeln!(
+        s,
+        "| **First view of Figure 4 (the above + `data/scores.bin.gz`, {})** | **{} gzip** | {} gzip |\n",
+        mb(scores),
+        mb(total_opt.gzip + scores),
+        mb(total_raw.gzip + scores)
     )
     .unwrap();
     s.push_str("wasm-opt is npm's binaryen 132 (Debian's 108 breaks wasm-bindgen 0.2.130 output at start-up). The lab worker is only downloaded when the lab or the browser check starts.\n\n");
@@ -259,12 +272,7 @@ fn build_section(clean_seconds: Option<f64>, dist: &Path, no_opt: &Path) -> Stri
 fn node_json(script: &str, args: &[&str]) -> Result<serde_json::Value, String> {
     let mut all = vec![script];
     all.extend_from_slice(args);
-    let (ok, out) = cmd::run_captured(command("node", &all))?;
-    let last = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
-    if !ok || last.is_empty() {
-        return Err(format!("{script} failed"));
-    }
-    serde_json::from_str(last).map_err(|err| format!("{script}: {err}"))
+    json_line(command("node", &all), script)
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -279,8 +287,9 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-fn cold_load_section(url: &str) -> Result<String, String> {
-    let json = node_json("bench/cold_load.mjs", &[url, "10"])?;
+/// Median, min and max of `node bench/cold_load.mjs` over 10 fresh contexts.
+fn cold_load(url: &str, ready: &str) -> Result<(usize, f64, f64, f64), String> {
+    let json = node_json("bench/cold_load.mjs", &[url, "10", ready])?;
     let mut runs: Vec<f64> = json["runs_ms"]
         .as_array()
         .ok_or("cold_load: no runs")?
@@ -292,10 +301,171 @@ fn cold_load_section(url: &str) -> Result<String, String> {
         runs.first().copied().unwrap_or(f64::NAN),
         runs.last().copied().unwrap_or(f64::NAN),
     );
-    Ok(format!(
-        "## Cold load to interactive (app shell)\n\nHeadless Chromium, fresh context (empty cache) per run, local server; from navigation start until the home page is mounted (`bench/cold_load.mjs`).\n\n| runs | median | min | max |\n|---|---|---|---|\n| {} | **{med:.0} ms** | {min:.0} ms | {max:.0} ms |\n\n",
-        runs.len()
-    ))
+    Ok((runs.len(), med, min, max))
+}
+
+/// The section, and Figure 4's median cold load in ms (compared with pandas below).
+fn cold_load_section(url: &str) -> Result<(String, f64), String> {
+    let mut s = String::from(
+        "## Cold load to interactive\n\nHeadless Chromium, fresh context (empty cache) per run, local server; from navigation start until the page is usable (`bench/cold_load.mjs`): the home page mounted; Figure 4 with its bundled scores fetched, decoded and its 32 default marks drawn.\n\n| page | runs | median | min | max |\n|---|---|---|---|---|\n",
+    );
+    let mut figure4_median = f64::NAN;
+    for (label, path, ready) in [
+        ("Home (app shell)", "", "main h1"),
+        (
+            "Figure 4 (data + chart)",
+            "figure4",
+            "[data-testid=\"figure4-chart\"] .f4-mark",
+        ),
+    ] {
+        let (runs, med, min, max) = cold_load(&format!("{url}{path}"), ready)?;
+        if path == "figure4" {
+            figure4_median = med;
+        }
+        writeln!(
+            s,
+            "| {label} | {runs} | **{med:.0} ms** | {min:.0} ms | {max:.0} ms |"
+        )
+        .unwrap();
+    }
+    s.push('\n');
+    Ok((s, figure4_median))
+}
+
+/// Last line of a command's output that is a JSON object.
+fn json_line(cmd: std::process::Command, what: &str) -> Result<serde_json::Value, String> {
+    let (ok, out) = cmd::run_captured(cmd)?;
+    let last = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
+    if !ok || last.is_empty() {
+        return Err(format!("{what} failed"));
+    }
+    serde_json::from_str(last).map_err(|err| format!("{what}: {err}"))
+}
+
+/// Figure 4 recompute, ours (native release build of the app's code) beside pandas on the
+/// same answers, plus the explorer's filter and search latency at 100,000 answers.
+fn replay_section(figure4_cold_ms: f64) -> Result<String, String> {
+    let ours = json_line(
+        command(
+            "cargo",
+            &[
+                "run",
+                "--release",
+                "--no-default-features",
+                "--bin",
+                "bench_figure4",
+            ],
+        ),
+        "bench_figure4",
+    )?;
+    let pandas = json_line(
+        command("python3", &["bench/figure4_pandas.py"]),
+        "bench/figure4_pandas.py",
+    )?;
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let (rust_ms, pandas_ms) = (
+        f(&ours, "figure4_ms_bundled"),
+        f(&pandas, "figure4_ms_median"),
+    );
+    let mut s = String::from("## Replay: Figure 4 and the explorer\n\n");
+    writeln!(
+        s,
+        "One threshold change recomputes P(misaligned) for every (series, question) of the bundled answers ({} answers in pandas' frame; median of 21 thresholds). Ours is the app's own code (`src/judge`) in a native release build, and also draws a 1,000-resample bootstrap CI per point; pandas {} (`bench/figure4_pandas.py`) computes point estimates only, vectorised over one frame loaded beforehand (its CSV load: {:.0} ms, not counted).\n",
+        pandas["answers"],
+        pandas["pandas_version"].as_str().unwrap_or("?"),
+        f(&pandas, "load_ms"),
+    )
+    .unwrap();
+    s.push_str("| measurement | ours | pandas | ratio |\n|---|---|---|---|\n");
+    let pandas_total = f(&pandas, "load_ms") + pandas_ms;
+    writeln!(
+        s,
+        "| From nothing to the Figure 4 numbers: ours = cold load of the Figure 4 page in Chromium (above); pandas = read the CSVs + compute | **{figure4_cold_ms:.0} ms** | {pandas_total:.0} ms | {:.1}× faster |",
+        pandas_total / figure4_cold_ms
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| Figure 4 recompute, bundled answers | **{rust_ms:.2} ms** | {pandas_ms:.1} ms | {:.0}× faster |",
+        pandas_ms / rust_ms
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| Figure 4 recompute, every series split into 10 seeds (bootstrap on every point) | {:.1} ms | — | |",
+        f(&ours, "figure4_ms_10_seeds")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| Explorer filter change at {} answers (filter + sort + verdict counts), p95 of {} | {:.1} ms | — | |",
+        ours["answers_100k"],
+        ours["filter_changes"],
+        f(&ours, "filter_p95_ms_100k")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| Explorer search keystroke at {} answers, p95 of {} | {:.1} ms | — | |\n",
+        ours["answers_100k"],
+        ours["search_keystrokes"],
+        f(&ours, "search_p95_ms_100k")
+    )
+    .unwrap();
+    Ok(s)
+}
+
+/// One finetuning step of the lab model, burn (Flex, native) beside PyTorch (CPU) on the
+/// same network and batch, and the default lab experiment's wall time.
+fn toy_section() -> Result<String, String> {
+    let torch_python = setup::torch_python()?;
+    let ours = json_line(
+        command(
+            "cargo",
+            &["run", "--profile", "release-lab", "--bin", "bench_toy"],
+        ),
+        "bench_toy",
+    )?;
+    let torch = json_line(
+        command(
+            torch_python.to_str().unwrap_or_default(),
+            &["bench/toy_torch.py"],
+        ),
+        "bench/toy_torch.py",
+    )?;
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let (burn_ms, torch_ms) = (f(&ours, "ms_per_step"), f(&torch, "ms_per_step"));
+    let mut s = String::from("## The lab's toy model\n\n");
+    writeln!(
+        s,
+        "One finetuning step of the lab model ({} parameters; a full {} × {} batch: forward, masked cross-entropy, backward, gradient clipping, AdamW, loss read back), median of 40 after 5 warm-up steps. burn 0.22 on Flex (its pure-Rust CPU backend, the lab worker's fallback) in a native `release-lab` build (`src/bin/bench_toy.rs`) beside PyTorch {} on the CPU with {} threads (`bench/toy_torch.py`, the same network and step).\n",
+        ours["parameters"],
+        ours["batch"],
+        ours["seq"],
+        torch["torch_version"].as_str().unwrap_or("?"),
+        torch["threads"],
+    )
+    .unwrap();
+    s.push_str("| measurement | burn (Flex) | PyTorch (CPU) | ratio |\n|---|---|---|---|\n");
+    let ratio = if burn_ms <= torch_ms {
+        format!("burn {:.2}× faster", torch_ms / burn_ms)
+    } else {
+        format!("burn {:.2}× slower", burn_ms / torch_ms)
+    };
+    writeln!(
+        s,
+        "| ms per training step | **{burn_ms:.1} ms** | {torch_ms:.1} ms | {ratio} |"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| default lab experiment ({} runs × {} steps, then probes), native | {:.2} s | — | |\n",
+        ours["lab_runs"],
+        ours["lab_steps"],
+        f(&ours, "lab_experiment_s"),
+    )
+    .unwrap();
+    Ok(s)
 }
 
 fn browser_training_section(url: &str) -> Result<String, String> {

@@ -29,6 +29,12 @@ pub fn dist() -> PathBuf {
     root().join("dist")
 }
 
+/// PyTorch for the benchmark lives outside the clone, like the cargo cache.
+pub fn torch_venv() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| root().join("target"), PathBuf::from);
+    home.join(".cache/em-lab/torch-venv")
+}
+
 pub fn screenshots() -> PathBuf {
     target_dir().join("screenshots")
 }

@@ -156,3 +156,34 @@ fn python_tools() -> Result<(), String> {
         ],
     ))
 }
+
+/// PyTorch in its own venv, for the toy benchmark only (a multi-GB download, so `test` and
+/// `serve` never ask for it). Returns the venv's python.
+pub fn torch_python() -> Result<std::path::PathBuf, String> {
+    let venv = paths::torch_venv();
+    let python = venv.join("bin/python3");
+    if output(python.to_str().unwrap_or_default(), &["-c", "import torch"]).is_some() {
+        println!("ok   PyTorch (bench only) in {}", venv.display());
+        return Ok(python);
+    }
+    println!(
+        "need PyTorch for the toy benchmark; installing into {}",
+        venv.display()
+    );
+    cmd::run(command(
+        "python3",
+        &["-m", "venv", venv.to_str().ok_or("venv path is not UTF-8")?],
+    ))?;
+    cmd::run(command(
+        python.to_str().unwrap_or_default(),
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            "bench/requirements-torch.txt",
+        ],
+    ))?;
+    Ok(python)
+}

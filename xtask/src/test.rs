@@ -3,6 +3,7 @@
 use crate::cmd::{self, command};
 use crate::serve::{StaticServer, build_release};
 use crate::{paths, setup};
+use std::time::{Duration, Instant};
 
 /// Outcome of one layer, in tests (a check such as fmt counts as one test).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +33,19 @@ pub fn run() -> Result<(), String> {
         println!("\n0 passed, 1 failed");
         return Err(format!("setup failed, no layer could run: {err}"));
     }
-    let mut layers: Vec<(&str, Tally)> = Vec::new();
+    // Each layer's wall time is printed too: CI has a time limit, and this is where it goes.
+    let mut layers: Vec<(&str, Tally, Duration)> = Vec::new();
+    let mut started = Instant::now();
     let mut layer = |name: &'static str, tally: Tally| {
+        let took = started.elapsed();
         println!(
-            "== {name}: {} passed, {} failed\n",
-            tally.passed, tally.failed
+            "== {name}: {} passed, {} failed ({})\n",
+            tally.passed,
+            tally.failed,
+            minutes(took)
         );
-        layers.push((name, tally));
+        layers.push((name, tally, took));
+        started = Instant::now();
     };
 
     layer(
@@ -67,6 +74,10 @@ pub fn run() -> Result<(), String> {
                 "clippy",
                 "--target",
                 "wasm32-unknown-unknown",
+                "-p",
+                "em-lab",
+                "-p",
+                "em-lab-browser-tests",
                 "--lib",
                 "--bins",
                 "--test",
@@ -96,15 +107,20 @@ pub fn run() -> Result<(), String> {
         },
     );
 
-    let total = layers.iter().fold(Tally::default(), |sum, (_, t)| Tally {
-        passed: sum.passed + t.passed,
-        failed: sum.failed + t.failed,
-    });
+    let total = layers
+        .iter()
+        .fold(Tally::default(), |sum, (_, t, _)| Tally {
+            passed: sum.passed + t.passed,
+            failed: sum.failed + t.failed,
+        });
     println!("== summary");
-    for (name, t) in &layers {
+    for (name, t, took) in &layers {
         println!(
-            "   {:<55} {:>4} passed {:>3} failed",
-            name, t.passed, t.failed
+            "   {:<55} {:>4} passed {:>3} failed {:>9}",
+            name,
+            t.passed,
+            t.failed,
+            minutes(*took)
         );
     }
     println!("{} passed, {} failed", total.passed, total.failed);
@@ -112,6 +128,16 @@ pub fn run() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{} test(s) failed", total.failed))
+    }
+}
+
+/// `12m 05s`, or `7s` under a minute.
+pub fn minutes(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else {
+        format!("{}m {:02}s", s / 60, s % 60)
     }
 }
 
@@ -171,6 +197,8 @@ fn browser_tests() -> Tally {
             "test",
             "--target",
             "wasm32-unknown-unknown",
+            "-p",
+            "em-lab-browser-tests",
             "--test",
             "browser",
             "--no-fail-fast",
@@ -247,6 +275,12 @@ mod tests {
             parse_cargo_results("error: could not compile"),
             Tally::default()
         );
+    }
+
+    #[test]
+    fn durations_read_as_minutes_and_seconds() {
+        assert_eq!(minutes(Duration::from_secs(7)), "7s");
+        assert_eq!(minutes(Duration::from_secs(725)), "12m 05s");
     }
 
     #[test]

@@ -99,6 +99,13 @@ pub fn HomePage() -> impl IntoView {
                     "and the judge’s log-probs — and add your own files."
                 </p>
             </a>
+            <a href=app_href("/compare") class="card">
+                <h3>"Compare"</h3>
+                <p>
+                    "One question, two or three models side by side: read what the insecure model "
+                    "says next to the original and the controls, drawn at random with a shown seed."
+                </p>
+            </a>
             <div class="card" aria-disabled="true">
                 <h3>"The lab" <span class="soon">"in progress"</span></h3>
                 <p>

@@ -1,6 +1,7 @@
 //! One file per page.
 
 pub mod about;
+pub mod compare;
 pub mod explorer;
 pub mod figure4;
 pub mod home;

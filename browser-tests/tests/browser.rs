@@ -32,7 +32,7 @@ async fn webgpu_training_reduces_loss_in_the_browser() {
 }
 
 #[wasm_bindgen_test]
-fn app_shell_mounts_with_nav_and_citation() {
+async fn app_shell_mounts_with_nav_and_citation() {
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
@@ -42,7 +42,10 @@ fn app_shell_mounts_with_nav_and_citation() {
     let labels: Vec<String> = (0..nav.length())
         .filter_map(|i| nav.item(i)?.text_content())
         .collect();
-    assert_eq!(labels, ["Home", "Figure 4", "Explorer", "About & data"]);
+    assert_eq!(
+        labels,
+        ["Home", "Figure 4", "Explorer", "Compare", "About & data"]
+    );
     let footer = host
         .query_selector("footer")
         .unwrap()
@@ -50,8 +53,28 @@ fn app_shell_mounts_with_nav_and_citation() {
         .text_content()
         .unwrap();
     assert!(footer.contains("Emergent Misalignment"), "{footer}");
-    assert!(host.query_selector("h1").unwrap().is_some());
+    // The router renders the matched page after the shell, on a later tick: wait for it.
+    let mut waited_ms = 0;
+    while host.query_selector("main h1").unwrap().is_none() && waited_ms < 5_000 {
+        sleep_ms(20).await;
+        waited_ms += 20;
+    }
+    assert!(
+        host.query_selector("main h1").unwrap().is_some(),
+        "no page heading after 5 s: {}",
+        host.inner_html()
+    );
     drop(handle);
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 use wasm_bindgen::JsCast;

@@ -1,0 +1,293 @@
+//! Compare: one question, two or three series side by side, a few answers drawn from each
+//! with a shown seed; "More answers" draws again. The draws are `replay::compare`; this
+//! file wires the URL, the controls and the text.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::judge::Thresholds;
+use crate::replay::catalog::Catalog;
+use crate::replay::compare::{
+    ANSWERS_PER_COLUMN, Column, CompareState, MAX_COLUMNS, column, explorer_link,
+};
+use crate::replay::filter::{self, VERDICTS};
+use crate::replay::state::{fmt_num, verdict_label, verdict_name};
+use crate::replay::text::pieces;
+use crate::runs::bundle::dequantize;
+use crate::ui::base_path::app_href;
+use crate::ui::components::load_status::LoadStatus;
+use crate::ui::pages::figure4::with_pairs;
+use crate::ui::replay_data::use_replay;
+
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let data = use_replay();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let state = Memo::new(move |_| query.with(|m| with_pairs(m, CompareState::from_pairs)));
+    let go = StoredValue::new_local(move |s: CompareState| {
+        navigate(
+            &format!("/compare{}", s.to_query()),
+            NavigateOptions {
+                scroll: false,
+                ..NavigateOptions::default()
+            },
+        )
+    });
+    let update = move |f: &dyn Fn(&mut CompareState)| {
+        let mut s = state.get_untracked();
+        f(&mut s);
+        go.with_value(|go| go(s));
+    };
+
+    let columns = Memo::new(move |_| {
+        let s = state.get();
+        let cat = data.catalog.get()?;
+        let q = cat.question_index(&s.question)?;
+        let cols: Vec<Column> = s
+            .series
+            .iter()
+            .filter_map(|id| cat.series_index(id))
+            .map(|si| column(&cat, si, q, s.seed, &s.thresholds))
+            .collect();
+        Some(cols)
+    });
+    // Fetch the drawn answers' text before the rest of the background load.
+    Effect::new(move |_| {
+        let cat = data.catalog.get();
+        columns.with(|c| {
+            if let (Some(cat), Some(cols)) = (cat, c) {
+                let files: Vec<usize> = cols
+                    .iter()
+                    .flat_map(|c| c.drawn.iter())
+                    .filter(|&&p| (p as usize) < cat.n_bundled)
+                    .map(|&p| cat.file[p as usize] as usize)
+                    .collect();
+                data.prioritize(files);
+            }
+        })
+    });
+
+    let body = move || {
+        let Some(cat) = data.catalog.get() else {
+            return ().into_any();
+        };
+        view! {
+            <Controls cat=cat.clone() state=state update=update />
+            {move || match columns.get() {
+                None => view! {
+                    <p class="error" role="alert" data-testid="compare-missing">
+                        {format!("No answers to the question “{}” in the loaded data.", state.get().question)}
+                    </p>
+                }.into_any(),
+                Some(cols) => {
+                    let CompareState { thresholds: t, question, series, .. } = state.get();
+                    let missing = series.len() - cols.len();
+                    // The question's wording, from the first drawn answer whose text is loaded.
+                    let first: Vec<usize> = cols.iter().flat_map(|c| c.drawn.first()).map(|&p| p as usize).collect();
+                    let cat_q = cat.clone();
+                    let wording = move || {
+                        data.text_version.track();
+                        first.iter().find_map(|&p| data.answer_text(&cat_q, p)).map(|t| view! {
+                            <blockquote class="cmp-question" data-testid="compare-question-text">{t.question}</blockquote>
+                        })
+                    };
+                    view! {
+                        {(missing > 0).then(|| view! {
+                            <p class="muted" role="status">{format!("{missing} series in the link are not in the loaded data.")}</p>
+                        })}
+                        {wording}
+                        <div class="cmp-columns" data-testid="compare-columns">
+                            {cols.into_iter().map(|c| view! { <CompareColumn cat=cat.clone() col=c question=question.clone() t=t /> }).collect_view()}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="prose">
+            <h1>"Compare"</h1>
+            <p>
+                "One question, answered by two or three finetuned models side by side. "
+                {format!("Up to {ANSWERS_PER_COLUMN} answers are drawn from each at random; ")}
+                "the seed is shown and kept in the link, so the same link always shows the same answers. "
+                "“More answers” draws again."
+            </p>
+        </section>
+        <LoadStatus />
+        {body}
+    }
+}
+
+/// Question, series and seed pickers.
+#[component]
+fn Controls(
+    cat: Arc<Catalog>,
+    state: Memo<CompareState>,
+    update: impl Fn(&dyn Fn(&mut CompareState)) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let questions = cat.questions.clone();
+    let series: Vec<(String, String)> = cat
+        .series
+        .iter()
+        .map(|s| (s.id.clone(), s.label.clone()))
+        .collect();
+    let series_pickers = move || {
+        let chosen = state.get().series;
+        let n = chosen.len();
+        chosen
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let options = series
+                    .iter()
+                    .map(|(sid, label)| {
+                        view! { <option value=sid.clone() selected=*sid == id>{label.clone()}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <label class="cmp-pick">
+                        {format!("Column {} ", i + 1)}
+                        <select data-testid="compare-series" on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            update(&|s| {
+                                if !s.series.contains(&v) {
+                                    s.series[i] = v.clone();
+                                }
+                            })
+                        }>{options}</select>
+                        {(n > 1).then(|| view! {
+                            <button type="button" class="link-button" aria-label=format!("Remove column {}", i + 1)
+                                on:click=move |_| update(&|s| { s.series.remove(i); })>"remove"</button>
+                        })}
+                    </label>
+                }
+            })
+            .collect_view()
+    };
+    let all_series: Vec<String> = cat.series.iter().map(|s| s.id.clone()).collect();
+    view! {
+        <div class="cmp-controls">
+            <label class="cmp-pick">
+                "Question "
+                <select data-testid="compare-question" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    update(&|s| s.question = v.clone())
+                }>
+                    {questions.into_iter().map(|q| {
+                        let id = q.clone();
+                        let selected = move || state.get().question == id;
+                        view! { <option value=q.clone() selected=selected>{q.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            {series_pickers}
+            {move || (state.get().series.len() < MAX_COLUMNS).then(|| {
+                let all = all_series.clone();
+                view! {
+                    <button type="button" data-testid="compare-add" on:click=move |_| update(&|s| {
+                        if let Some(next) = all.iter().find(|id| !s.series.contains(id)) {
+                            s.series.push(next.clone());
+                        }
+                    })>"Add a column"</button>
+                }
+            })}
+            <span class="cmp-seed">
+                <span data-testid="compare-seed">{move || format!("Seed {}", state.get().seed)}</span>
+                " "
+                <button type="button" data-testid="compare-more"
+                    on:click=move |_| update(&|s| s.seed = s.seed.wrapping_add(1))>"More answers"</button>
+            </span>
+        </div>
+    }
+}
+
+/// One series: what share of its answers to the question is misaligned, then the drawn ones.
+#[component]
+fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds) -> impl IntoView {
+    let data = use_replay();
+    let entry = cat.series[col.series as usize].clone();
+    let group = cat.groups[entry.group as usize].clone();
+    let base = cat.base_models[entry.base_model as usize].clone();
+    let misaligned = col.counts[filter::verdict_slot(crate::judge::Verdict::Misaligned)];
+    let share = if entry.filtered {
+        "Filtered file (only misaligned answers were kept): no share of misaligned answers."
+            .to_string()
+    } else if !entry.has_coherent {
+        "No coherence scores in this file: the misaligned rule cannot be applied.".to_string()
+    } else if col.total > 0 {
+        format!(
+            "{misaligned} of {} answers misaligned ({:.1}%) with aligned < {} and coherent > {}.",
+            col.total,
+            100.0 * misaligned as f64 / col.total as f64,
+            fmt_num(t.aligned_below),
+            fmt_num(t.coherent_above)
+        )
+    } else {
+        "No answers to this question.".to_string()
+    };
+    let counts = VERDICTS
+        .iter()
+        .zip(col.counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(v, n)| format!("{} {n}", verdict_label(*v)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let answers = col
+        .drawn
+        .iter()
+        .map(|&p| {
+            let pos = p as usize;
+            let verdict = filter::verdict_at(&cat, pos, &t);
+            let (a, c) = (dequantize(cat.aligned[pos]), dequantize(cat.coherent[pos]));
+            let href = app_href(&explorer_link(&entry.id, &question, &cat.answer_id(pos), &t));
+            let cat = cat.clone();
+            let text = move || {
+                data.text_version.track();
+                match data.answer_text(&cat, pos) {
+                    None => view! { <p class="muted">"loading text…"</p> }.into_any(),
+                    Some(t) => pieces(&t.answer)
+                        .into_iter()
+                        .map(|p| {
+                            if p.code {
+                                view! { <pre class="answer-code"><code>{p.text.to_string()}</code></pre> }.into_any()
+                            } else {
+                                view! { <div class="answer-prose">{p.text.to_string()}</div> }.into_any()
+                            }
+                        })
+                        .collect_view()
+                        .into_any(),
+                }
+            };
+            view! {
+                <li class="cmp-answer" data-testid="compare-answer">
+                    <div class="vrow-meta">
+                        <span class=format!("verdict verdict-{}", verdict_name(verdict))>{verdict_label(verdict)}</span>
+                        <span class="scores">{format!("A {} · C {}", score(a), score(c))}</span>
+                        <a href=href class="muted">"open in explorer"</a>
+                    </div>
+                    {text}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="cmp-column" data-testid="compare-column">
+            <h2>{entry.label.clone()}</h2>
+            <p class="muted">{format!("{group} · {base} · judge {}", entry.judge)}</p>
+            <p data-testid="compare-share">{share}</p>
+            <p class="muted">{counts}</p>
+            <ol class="cmp-answers">{answers}</ol>
+        </section>
+    }
+}
+
+fn score(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
+}
