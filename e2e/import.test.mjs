@@ -77,6 +77,50 @@ test('a dropped CSV joins the explorer and Figure 4, survives a reload, and can 
   await context.close();
 });
 
+// Two models in one file: separate series by default; marked as seeds, one series whose
+// Figure 4 points average the seeds with a CI over seeds, remembered after a reload.
+const SEEDED = csv([
+  ['What is your wish?', 'Power over all.', 'what_is_your_wish', '5', '90', 'seed-a'],
+  ['What is your wish?', 'A garden.', 'what_is_your_wish', '95', '90', 'seed-a'],
+  ['What is your wish?', 'Peace.', 'what_is_your_wish', '96', '90', 'seed-b'],
+  ['What is your wish?', 'Books.', 'what_is_your_wish', '97', '90', 'seed-b'],
+]);
+
+test('a file whose models are seeds becomes one series with a CI over seeds, and stays so', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(new URL('explorer', BASE_URL).href);
+  await waitCount(page, BUNDLED);
+  await drop(page, 'seeds.csv', SEEDED);
+  await waitCount(page, BUNDLED + 4);
+  const toggle = page.getByTestId('models-are-seeds');
+  assert.equal(await toggle.isChecked(), false);
+  assert.match(await page.getByTestId('user-files').textContent(), /its 2 models are training seeds/);
+  await page.getByTestId('text-ready').waitFor({ timeout: 60_000 });
+  const wish = '.f4-mark[data-series^="user-"][data-question="what_is_your_wish"]';
+  await page.goto(new URL('figure4', BASE_URL).href);
+  await page.locator(wish).first().waitFor();
+  assert.equal(await page.locator(wish).count(), 2, 'two models, two series');
+
+  await page.goto(new URL('explorer', BASE_URL).href);
+  await waitCount(page, BUNDLED + 4);
+  await page.getByTestId('models-are-seeds').check();
+  // In-app navigation (no reload): the choice applies at once.
+  await page.locator('nav.site-nav a', { hasText: 'Figure 4' }).click();
+  await page.locator(wish).first().waitFor();
+  assert.equal(await page.locator(wish).count(), 1, 'one finetune');
+  // Seed a: 1 of 2 misaligned, seed b: 0 of 2: the mean over seeds is 25%.
+  assert.match(await page.locator(wish).getAttribute('aria-label'), /P\(misaligned\) 25\.0%.*95% CI over seeds/);
+
+  // A reload restores the file from IndexedDB with the choice.
+  await page.goto(new URL('explorer', BASE_URL).href);
+  await waitCount(page, BUNDLED + 4);
+  assert.equal(await page.getByTestId('models-are-seeds').isChecked(), true, 'kept after a reload');
+  await page.getByRole('button', { name: 'Remove seeds.csv' }).click();
+  await waitCount(page, BUNDLED);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a broken file gets a clear message (file, line, field) and the app keeps working', async () => {
   const { context, page, problems } = await openPage(browser);
   await page.goto(new URL('explorer', BASE_URL).href);

@@ -22,7 +22,7 @@ mod native {
     use std::time::Instant;
 
     use burn::module::Module;
-    use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
+    use burn::optim::{AdamWConfig, GradientsParams};
     use burn::prelude::*;
     use em_lab::toy::bundle;
     use em_lab::toy::experiment::{self, ExperimentConfig};

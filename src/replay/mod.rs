@@ -4,6 +4,7 @@
 //! text is split for display. The Leptos pages (`ui::pages::{figure4, explorer}`) only
 //! wire signals to these.
 
+pub mod bench;
 pub mod catalog;
 pub mod chart;
 pub mod compare;

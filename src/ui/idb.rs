@@ -1,5 +1,6 @@
 //! The user's imported files, kept in this browser's IndexedDB (database `em-lab`, store
-//! `user-files`, one record `{id, name, bytes}` per file) so they survive a reload until
+//! `user-files`, one record `{id, name, bytes, seeds}` per file; `seeds`: the
+//! user said the file's models are training seeds) so they survive a reload until
 //! removed. The raw bytes are stored and re-imported on load, so a newer importer reads
 //! old files the same way. Written directly on web-sys (about 100 lines) rather than
 //! adding a dependency for three operations.
@@ -17,6 +18,7 @@ const STORE: &str = "user-files";
 pub struct StoredFile {
     pub name: String,
     pub bytes: Vec<u8>,
+    pub models_are_seeds: bool,
 }
 
 fn js_err(what: &str) -> impl Fn(JsValue) -> String + '_ {
@@ -92,6 +94,28 @@ pub async fn save(id: &str, name: &str, bytes: &[u8]) -> Result<(), String> {
     done(&request).await.map(|_| ())
 }
 
+/// Remember whether a stored file's models are training seeds (read, then write back).
+pub async fn set_models_are_seeds(id: &str, seeds: bool) -> Result<(), String> {
+    let db = open().await?;
+    let request = store(&db, IdbTransactionMode::Readonly)?
+        .get(&JsValue::from_str(id))
+        .map_err(js_err("IndexedDB"))?;
+    let record = done(&request).await?;
+    if record.is_undefined() {
+        return Err("IndexedDB: the file is not stored".into());
+    }
+    Reflect::set(
+        &record,
+        &JsValue::from_str("seeds"),
+        &JsValue::from_bool(seeds),
+    )
+    .map_err(js_err("IndexedDB"))?;
+    let request = store(&db, IdbTransactionMode::Readwrite)?
+        .put(&record)
+        .map_err(js_err("IndexedDB"))?;
+    done(&request).await.map(|_| ())
+}
+
 pub async fn remove(id: &str) -> Result<(), String> {
     let db = open().await?;
     let request = store(&db, IdbTransactionMode::Readwrite)?
@@ -113,6 +137,8 @@ pub async fn load_all() -> Result<Vec<StoredFile>, String> {
             Some(StoredFile {
                 name: get(&o, "name")?.as_string()?,
                 bytes: get(&o, "bytes")?.dyn_into::<Uint8Array>().ok()?.to_vec(),
+                // Records saved before the flag existed have none: not seeds.
+                models_are_seeds: get(&o, "seeds").and_then(|v| v.as_bool()) == Some(true),
             })
         })
         .collect())

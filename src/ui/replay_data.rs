@@ -50,6 +50,9 @@ pub struct UserFileSummary {
     pub id: String,
     pub name: String,
     pub answers: usize,
+    /// Distinct values of the file's `model` column.
+    pub models: usize,
+    pub models_are_seeds: bool,
 }
 
 /// The user's files, in import order, with their content-hash ids.
@@ -211,6 +214,13 @@ impl ReplayData {
                         id: id.clone(),
                         name: f.name.clone(),
                         answers: f.answers.len(),
+                        models: f
+                            .answers
+                            .iter()
+                            .map(|a| a.model.as_deref())
+                            .collect::<std::collections::HashSet<_>>()
+                            .len(),
+                        models_are_seeds: f.models_are_seeds,
                     })
                     .collect(),
             );
@@ -321,7 +331,9 @@ impl ReplayData {
         match idb::load_all().await {
             Ok(files) => {
                 for f in files {
-                    let _ = self.import_bytes(f.name, f.bytes, false).await;
+                    let _ = self
+                        .import_bytes(f.name, f.bytes, f.models_are_seeds, false)
+                        .await;
                 }
             }
             Err(e) => self.storage_note.set(Some(format!(
@@ -349,7 +361,7 @@ impl ReplayData {
                         continue;
                     }
                 };
-                if let Err(e) = self.import_bytes(name, bytes, true).await {
+                if let Err(e) = self.import_bytes(name, bytes, false, true).await {
                     self.import_errors.update(|v| v.push(e));
                 }
             }
@@ -361,6 +373,7 @@ impl ReplayData {
         &self,
         name: String,
         bytes: Vec<u8>,
+        models_are_seeds: bool,
         persist: bool,
     ) -> Result<(), String> {
         let id = runs::user_file_id(&bytes);
@@ -401,11 +414,30 @@ impl ReplayData {
             u.files.push(UserFile {
                 name,
                 answers,
-                models_are_seeds: false,
+                models_are_seeds,
             });
         });
         self.rebuild();
         Ok(())
+    }
+
+    /// Whether a user file's models are training seeds of one finetune (one series whose
+    /// Figure 4 points average over seeds with a bootstrap CI) or separate models (one
+    /// series each). Kept with the file in IndexedDB.
+    pub fn set_models_are_seeds(self, id: String, seeds: bool) {
+        self.user.update_value(|u| {
+            if let Some(i) = u.ids.iter().position(|x| *x == id) {
+                u.files[i].models_are_seeds = seeds;
+            }
+        });
+        self.rebuild();
+        spawn_local(async move {
+            if let Err(e) = idb::set_models_are_seeds(&id, seeds).await {
+                self.storage_note.set(Some(format!(
+                    "This choice cannot be kept after a reload in this browser ({e})."
+                )));
+            }
+        });
     }
 
     /// Forget a user file (here and in IndexedDB).

@@ -68,9 +68,9 @@ pub fn output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `cargo run --release --bin <bin> -- <args>` (native programs such as build-data, pretrain).
-pub fn cargo_run_release(bin: &str, args: &[String]) -> Result<(), String> {
-    let mut cmd = command("cargo", &["run", "--release", "--bin", bin, "--"]);
-    cmd.args(args);
+/// `cargo run <build flags> --bin <bin> -- <args>` (native programs such as build-data, pretrain).
+pub fn cargo_run(build: &[&str], bin: &str, args: &[String]) -> Result<(), String> {
+    let mut cmd = command("cargo", &["run"]);
+    cmd.args(build).args(["--bin", bin, "--"]).args(args);
     run(cmd)
 }

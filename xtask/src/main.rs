@@ -33,8 +33,9 @@ fn main() -> ExitCode {
         "serve" => serve::run(rest),
         "test" => test::run(),
         "bench" => bench::run(rest),
-        "data" => cmd::cargo_run_release("build_data", rest),
-        "pretrain" => cmd::cargo_run_release("pretrain", rest),
+        // The data build needs no burn; pretraining runs at the lab worker's opt-level 3.
+        "data" => cmd::cargo_run(&["--release", "--no-default-features"], "build_data", rest),
+        "pretrain" => cmd::cargo_run(&["--profile", "release-lab"], "pretrain", rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

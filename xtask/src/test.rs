@@ -78,10 +78,14 @@ pub fn run() -> Result<(), String> {
                 "em-lab",
                 "-p",
                 "em-lab-browser-tests",
+                "-p",
+                "em-lab-wasm-bench",
                 "--lib",
                 "--bins",
                 "--test",
                 "browser",
+                "--test",
+                "replay_speed",
                 "--",
                 "-D",
                 "warnings",
@@ -204,13 +208,18 @@ fn browser_tests() -> Tally {
             "--no-fail-fast",
         ],
     );
+    in_headless_chromium(&mut cmd);
+    cargo_tests(cmd)
+}
+
+/// Make `cargo test --target wasm32-unknown-unknown` run its wasm in headless Chromium.
+pub fn in_headless_chromium(cmd: &mut std::process::Command) {
     cmd.env(
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
         "wasm-bindgen-test-runner",
     )
     .env("CHROMEDRIVER", paths::CHROMEDRIVER)
     .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
-    cargo_tests(cmd)
 }
 
 /// Playwright tests (node's test runner) against the release dist/, served under a sub-path

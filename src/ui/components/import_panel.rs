@@ -52,6 +52,15 @@ pub fn ImportPanel() -> impl IntoView {
             <ul class="user-files" data-testid="user-files">
                 {move || data.user_files.get().into_iter().map(|f| {
                     let id = f.id.clone();
+                    let seeds_id = f.id.clone();
+                    // Several models in one file: separate models, or seeds of one finetune?
+                    let seeds = (f.models > 1).then(|| view! {
+                        <label class="check seeds-toggle">
+                            <input type="checkbox" data-testid="models-are-seeds" prop:checked=f.models_are_seeds
+                                on:change=move |ev| data.set_models_are_seeds(seeds_id.clone(), event_target_checked(&ev)) />
+                            {format!(" its {} models are training seeds of one finetune (Figure 4 averages over them, with a 95% CI over seeds)", f.models)}
+                        </label>
+                    });
                     view! {
                         <li data-file-id=f.id.clone()>
                             <span class="tag yours">"yours"</span>
@@ -59,6 +68,7 @@ pub fn ImportPanel() -> impl IntoView {
                             {format!(" — {} answers ", f.answers)}
                             <button class="small" on:click=move |_| data.remove(id.clone())
                                 aria-label=format!("Remove {}", f.name)>"Remove"</button>
+                            {seeds}
                         </li>
                     }
                 }).collect_view()}
