@@ -3,8 +3,11 @@
 The same network as src/toy/model.rs (pre-norm GPT: token + position embeddings, 2 blocks
 of 4-head causal attention and a GELU feed-forward, final layer norm, linear head; 151,793
 parameters for the shipped 369-word vocabulary) and the same step as src/bin/bench_toy.rs:
-a full 16 x 64 batch, masked cross-entropy, backward, gradient-norm clipping at 1.0, AdamW
-at 1e-3, loss read back. CPU only, every core. Prints one JSON line.
+a full 16 x 64 batch, masked cross-entropy, backward, gradient-norm clipping at 1.0 per
+parameter tensor (as burn's GradientClipping::Norm does), AdamW at 1e-3 with burn's
+defaults (betas 0.9/0.999, eps 1e-5, no weight decay), loss read back. CPU only, timed on one
+thread (burn's Flex backend runs on one thread in this build, as in the browser's worker)
+and on every core. Prints one JSON line.
 """
 import json
 import time
@@ -36,14 +39,15 @@ class ToyLm(nn.Module):
         return self.head(self.norm(self.blocks(x, mask=mask, is_causal=True)))
 
 
-def main():
+def ms_per_step(cfg, threads):
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
-    cfg = json.loads((ROOT / "public" / "models" / "toy-base.json").read_text())["model"]
     model = ToyLm(cfg["vocab_size"], cfg["d_model"], cfg["n_heads"], cfg["n_layers"], cfg["d_ff"], cfg["context"])
     tokens = torch.randint(1, cfg["vocab_size"], (BATCH, cfg["context"] + 1))
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
     weights = torch.ones(inputs.shape)
-    optim = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    params = list(model.parameters())
+    optim = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-5, weight_decay=0.0)
     times = []
     for step in range(WARMUP + TIMED):
         t = time.perf_counter()
@@ -52,17 +56,27 @@ def main():
         loss = -(picked * weights).sum() / weights.sum().clamp_min(1.0)
         optim.zero_grad()
         loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        for p in params:
+            nn.utils.clip_grad_norm_([p], 1.0)
         optim.step()
         assert loss.item() == loss.item()
         if step >= WARMUP:
             times.append((time.perf_counter() - t) * 1e3)
     times.sort()
+    return sum(p.numel() for p in params), times[len(times) // 2]
+
+
+def main():
+    cfg = json.loads((ROOT / "public" / "models" / "toy-base.json").read_text())["model"]
+    all_threads = torch.get_num_threads()
+    parameters, one = ms_per_step(cfg, 1)
+    _, every = ms_per_step(cfg, all_threads)
     print(json.dumps({
         "torch_version": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "ms_per_step": round(times[len(times) // 2], 3),
+        "threads": all_threads,
+        "parameters": parameters,
+        "ms_per_step_1_thread": round(one, 3),
+        "ms_per_step_all_threads": round(every, 3),
     }))
 
 

@@ -71,6 +71,18 @@ impl CompareState {
     }
 }
 
+/// Column `i` now shows `series`. A series already shown in another column swaps places
+/// with it (a series appears once); an index past the end changes nothing.
+pub fn pick_series(columns: &mut [String], i: usize, series: &str) {
+    if i >= columns.len() {
+        return;
+    }
+    match columns.iter().position(|s| s == series) {
+        Some(j) => columns.swap(i, j),
+        None => columns[i] = series.to_string(),
+    }
+}
+
 /// One column: every answer of `series` to the question, counted by verdict, and the drawn ones.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -166,6 +178,17 @@ mod tests {
             .expect("some series lacks some question");
         let c = column(&cat, empty.0, empty.1, 7, &t);
         assert_eq!((c.total, c.drawn.len()), (0, 0));
+    }
+
+    #[test]
+    fn picking_a_shown_series_swaps_columns() {
+        let mut cols: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        pick_series(&mut cols, 0, "c");
+        assert_eq!(cols, ["c", "b", "a"]);
+        pick_series(&mut cols, 1, "d");
+        assert_eq!(cols, ["c", "d", "a"]);
+        pick_series(&mut cols, 5, "e");
+        assert_eq!(cols, ["c", "d", "a"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The user's imported files, kept in this browser's IndexedDB (database `em-lab`, store
-//! `user-files`, one record `{id, name, bytes, seeds}` per file; `seeds`: the
-//! user said the file's models are training seeds) so they survive a reload until
+//! `user-files`, one record `{id, name, bytes}` per file, and `{id: "seeds:<file id>", seeds}` when the user
+//! said the file's models are training seeds: a separate record so the choice is one small
+//! write, never a read-modify-write of the file's bytes) so they survive a reload until
 //! removed. The raw bytes are stored and re-imported on load, so a newer importer reads
 //! old files the same way. Written directly on web-sys (about 100 lines) rather than
 //! adding a dependency for three operations.
@@ -88,28 +89,25 @@ pub async fn save(id: &str, name: &str, bytes: &[u8]) -> Result<(), String> {
     set("id", &JsValue::from_str(id)).map_err(js_err("IndexedDB"))?;
     set("name", &JsValue::from_str(name)).map_err(js_err("IndexedDB"))?;
     set("bytes", &Uint8Array::from(bytes).into()).map_err(js_err("IndexedDB"))?;
-    let request = store(&db, IdbTransactionMode::Readwrite)?
-        .put(&record)
-        .map_err(js_err("IndexedDB"))?;
+    let store = store(&db, IdbTransactionMode::Readwrite)?;
+    // A fresh import starts as separate models, whatever an earlier copy was set to.
+    store.delete(&seeds_key(id)).map_err(js_err("IndexedDB"))?;
+    let request = store.put(&record).map_err(js_err("IndexedDB"))?;
     done(&request).await.map(|_| ())
 }
 
-/// Remember whether a stored file's models are training seeds (read, then write back).
+/// The key of a file's "models are seeds" record.
+fn seeds_key(id: &str) -> JsValue {
+    JsValue::from_str(&format!("seeds:{id}"))
+}
+
+/// Remember whether a stored file's models are training seeds (one put).
 pub async fn set_models_are_seeds(id: &str, seeds: bool) -> Result<(), String> {
     let db = open().await?;
-    let request = store(&db, IdbTransactionMode::Readonly)?
-        .get(&JsValue::from_str(id))
+    let record = Object::new();
+    Reflect::set(&record, &JsValue::from_str("id"), &seeds_key(id))
+        .and_then(|_| Reflect::set(&record, &JsValue::from_str("seeds"), &seeds.into()))
         .map_err(js_err("IndexedDB"))?;
-    let record = done(&request).await?;
-    if record.is_undefined() {
-        return Err("IndexedDB: the file is not stored".into());
-    }
-    Reflect::set(
-        &record,
-        &JsValue::from_str("seeds"),
-        &JsValue::from_bool(seeds),
-    )
-    .map_err(js_err("IndexedDB"))?;
     let request = store(&db, IdbTransactionMode::Readwrite)?
         .put(&record)
         .map_err(js_err("IndexedDB"))?;
@@ -118,7 +116,9 @@ pub async fn set_models_are_seeds(id: &str, seeds: bool) -> Result<(), String> {
 
 pub async fn remove(id: &str) -> Result<(), String> {
     let db = open().await?;
-    let request = store(&db, IdbTransactionMode::Readwrite)?
+    let store = store(&db, IdbTransactionMode::Readwrite)?;
+    store.delete(&seeds_key(id)).map_err(js_err("IndexedDB"))?;
+    let request = store
         .delete(&JsValue::from_str(id))
         .map_err(js_err("IndexedDB"))?;
     done(&request).await.map(|_| ())
@@ -131,14 +131,24 @@ pub async fn load_all() -> Result<Vec<StoredFile>, String> {
         .map_err(js_err("IndexedDB"))?;
     let all: Array = done(&request).await?.unchecked_into();
     let get = |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).ok();
+    let seeded: Vec<String> = all
+        .iter()
+        .filter(|o| get(o, "seeds").and_then(|v| v.as_bool()) == Some(true))
+        .filter_map(|o| {
+            get(&o, "id")?
+                .as_string()?
+                .strip_prefix("seeds:")
+                .map(str::to_string)
+        })
+        .collect();
     Ok(all
         .iter()
         .filter_map(|o| {
+            let id = get(&o, "id")?.as_string()?;
             Some(StoredFile {
                 name: get(&o, "name")?.as_string()?,
                 bytes: get(&o, "bytes")?.dyn_into::<Uint8Array>().ok()?.to_vec(),
-                // Records saved before the flag existed have none: not seeds.
-                models_are_seeds: get(&o, "seeds").and_then(|v| v.as_bool()) == Some(true),
+                models_are_seeds: seeded.contains(&id),
             })
         })
         .collect())

@@ -217,7 +217,8 @@ impl ReplayData {
                         models: f
                             .answers
                             .iter()
-                            .map(|a| a.model.as_deref())
+                            // As judge::combined counts them: no model and "" are one.
+                            .map(|a| a.model.as_deref().unwrap_or(""))
                             .collect::<std::collections::HashSet<_>>()
                             .len(),
                         models_are_seeds: f.models_are_seeds,

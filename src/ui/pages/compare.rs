@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::judge::Thresholds;
 use crate::replay::catalog::Catalog;
 use crate::replay::compare::{
-    ANSWERS_PER_COLUMN, Column, CompareState, MAX_COLUMNS, column, explorer_link,
+    ANSWERS_PER_COLUMN, Column, CompareState, MAX_COLUMNS, column, explorer_link, pick_series,
 };
 use crate::replay::filter::{self, VERDICTS};
 use crate::replay::state::{fmt_num, verdict_label, verdict_name};
@@ -154,17 +154,18 @@ fn Controls(
                 view! {
                     <label class="cmp-pick">
                         {format!("Column {} ", i + 1)}
-                        <select data-testid="compare-series" on:change=move |ev| {
+                        // `selected` sets the first render; prop:value keeps the picker right later.
+                        <select data-testid="compare-series" prop:value=id.clone() on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            update(&|s| {
-                                if !s.series.contains(&v) {
-                                    s.series[i] = v.clone();
-                                }
-                            })
+                            update(&|s| pick_series(&mut s.series, i, &v))
                         }>{options}</select>
                         {(n > 1).then(|| view! {
                             <button type="button" class="link-button" aria-label=format!("Remove column {}", i + 1)
-                                on:click=move |_| update(&|s| { s.series.remove(i); })>"remove"</button>
+                                on:click=move |_| update(&|s| {
+                                    if i < s.series.len() {
+                                        s.series.remove(i);
+                                    }
+                                })>"remove"</button>
                         })}
                     </label>
                 }
@@ -176,10 +177,12 @@ fn Controls(
         <div class="cmp-controls">
             <label class="cmp-pick">
                 "Question "
-                <select data-testid="compare-question" on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    update(&|s| s.question = v.clone())
-                }>
+                // `selected` sets the first render; prop:value follows Back/Forward afterwards.
+                <select data-testid="compare-question" prop:value=move || state.get().question
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        update(&|s| s.question = v.clone())
+                    }>
                     {questions.into_iter().map(|q| {
                         let id = q.clone();
                         let selected = move || state.get().question == id;
