@@ -56,6 +56,20 @@ test('a third column and another question; each answer opens in the explorer', a
   await page.locator('[data-testid="compare-question"]').selectOption('quick_buck');
   await page.waitForFunction(() => location.search.includes('q=quick_buck'));
   await drawnTexts(page);
+  // Back restores the question, and the picker shows it.
+  await page.goBack();
+  await page.waitForFunction(() => !location.search.includes('q=quick_buck'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="compare-question"]').value === 'what_is_your_wish');
+  await page.goForward();
+  await page.waitForFunction(() => document.querySelector('[data-testid="compare-question"]').value === 'quick_buck');
+  // Picking a series already shown in another column swaps the two.
+  const before = await page.locator('[data-testid="compare-series"]').evaluateAll((ss) => ss.map((s) => s.value));
+  await page.locator('[data-testid="compare-series"]').first().selectOption(before[1]);
+  await page.waitForFunction((b) => {
+    const now = [...document.querySelectorAll('[data-testid="compare-series"]')].map((s) => s.value);
+    return now[0] === b[1] && now[1] === b[0];
+  }, before);
+  await drawnTexts(page);
   const href = await answers(page).first().locator('a', { hasText: 'open in explorer' }).getAttribute('href');
   await answers(page).first().locator('a', { hasText: 'open in explorer' }).click();
   await page.locator('[data-testid="detail-id"]').waitFor();
