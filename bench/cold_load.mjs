@@ -16,7 +16,7 @@ for (let i = 0; i < runs; i++) {
   const handle = await page.waitForFunction(
     (selector) => document.querySelector(selector) && performance.now(),
     ready,
-    { polling: 'mutation', timeout: 30_000 },
+    { polling: 'raf', timeout: 30_000 },
   );
   times.push(await handle.jsonValue());
   await context.close();
