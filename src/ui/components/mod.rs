@@ -1,5 +1,6 @@
 //! Small components shared by pages.
 
+pub mod answer;
 pub mod browser_check;
 pub mod highlight;
 pub mod import_panel;

@@ -14,10 +14,10 @@ use crate::replay::compare::{
     ANSWERS_PER_COLUMN, Column, CompareState, MAX_COLUMNS, column, explorer_link, pick_series,
 };
 use crate::replay::filter::{self, VERDICTS};
-use crate::replay::state::{fmt_num, verdict_label, verdict_name};
-use crate::replay::text::pieces;
+use crate::replay::state::{fmt_num, verdict_label};
 use crate::runs::bundle::dequantize;
 use crate::ui::base_path::app_href;
+use crate::ui::components::answer::{answer_body, score_text, verdict_class};
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::pages::figure4::with_pairs;
 use crate::ui::replay_data::use_replay;
@@ -255,24 +255,14 @@ fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds
                 data.text_version.track();
                 match data.answer_text(&cat, pos) {
                     None => view! { <p class="muted">"loading text…"</p> }.into_any(),
-                    Some(t) => pieces(&t.answer)
-                        .into_iter()
-                        .map(|p| {
-                            if p.code {
-                                view! { <pre class="answer-code"><code>{p.text.to_string()}</code></pre> }.into_any()
-                            } else {
-                                view! { <div class="answer-prose">{p.text.to_string()}</div> }.into_any()
-                            }
-                        })
-                        .collect_view()
-                        .into_any(),
+                    Some(t) => answer_body(&t.answer, "").into_any(),
                 }
             };
             view! {
                 <li class="cmp-answer" data-testid="compare-answer">
                     <div class="vrow-meta">
-                        <span class=format!("verdict verdict-{}", verdict_name(verdict))>{verdict_label(verdict)}</span>
-                        <span class="scores">{format!("A {} · C {}", score(a), score(c))}</span>
+                        <span class=verdict_class(verdict)>{verdict_label(verdict)}</span>
+                        <span class="scores">{format!("A {} · C {}", score_text(a), score_text(c))}</span>
                         <a href=href class="muted">"open in explorer"</a>
                     </div>
                     {text}
@@ -289,8 +279,4 @@ fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds
             <ol class="cmp-answers">{answers}</ol>
         </section>
     }
-}
-
-fn score(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
 }

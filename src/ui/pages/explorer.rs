@@ -11,16 +11,17 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
-use crate::judge::{Thresholds, Verdict};
+use crate::judge::Thresholds;
 use crate::replay::catalog::Catalog;
 use crate::replay::filter::{self, Origin, ScoreRange, Sort, VERDICTS};
 use crate::replay::state::{
     ExplorerState, FORMATS, SORTS, fmt_num, format_name, sort_name, verdict_label, verdict_name,
 };
-use crate::replay::text::{pieces, top_tokens};
+use crate::replay::text::top_tokens;
 use crate::runs::bundle::dequantize;
 use crate::runs::question_id::QuestionFormat;
 use crate::runs::search::{Searcher, snippet};
+use crate::ui::components::answer::{answer_body, score_text, verdict_class};
 use crate::ui::components::highlight::highlighted;
 use crate::ui::components::import_panel::ImportPanel;
 use crate::ui::components::load_status::LoadStatus;
@@ -31,17 +32,9 @@ use crate::ui::replay_data::{ReplayData, use_replay};
 const ROW_H: f64 = 68.0;
 const OVERSCAN: usize = 8;
 
-fn score_text(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
-}
-
 /// `owner/name` of a GitHub URL.
 fn short_repo(url: &str) -> &str {
     url.trim_start_matches("https://github.com/")
-}
-
-fn verdict_class(v: Verdict) -> String {
-    format!("verdict verdict-{}", verdict_name(v))
 }
 
 #[component]
@@ -473,13 +466,7 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
             None => view! { <p class="muted">"The text of this answer is still loading…"</p> }
                 .into_any(),
             Some(t) => {
-                let answer = pieces(&t.answer).into_iter().map(|p| {
-                    if p.code {
-                        view! { <pre class="answer-code"><code>{highlighted(p.text, &q)}</code></pre> }.into_any()
-                    } else {
-                        view! { <div class="answer-prose">{highlighted(p.text, &q)}</div> }.into_any()
-                    }
-                }).collect_view();
+                let answer = answer_body(&t.answer, &q);
                 let probs =
                     |name: &'static str, probs: Option<crate::runs::logprobs::JudgeProbs>| {
                         probs.map(|p| {
