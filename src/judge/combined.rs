@@ -19,6 +19,20 @@ pub struct UserFile {
     pub models_are_seeds: bool,
 }
 
+impl UserFile {
+    /// The distinct values of the `model` column, sorted; a missing model counts as "".
+    pub fn models(&self) -> Vec<&str> {
+        let mut m: Vec<&str> = self
+            .answers
+            .iter()
+            .map(|a| a.model.as_deref().unwrap_or(""))
+            .collect();
+        m.sort_unstable();
+        m.dedup();
+        m
+    }
+}
+
 /// One series of the combined view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CombinedSeries {
@@ -65,16 +79,7 @@ pub fn combine(scores: &Scores, user_files: &[UserFile]) -> Combined {
     for (f, file) in user_files.iter().enumerate() {
         user_starts.push(rows.len());
         let has_coherent = file.answers.iter().any(|a| a.coherent.is_some());
-        let models: Vec<&str> = {
-            let mut m: Vec<&str> = file
-                .answers
-                .iter()
-                .map(|a| a.model.as_deref().unwrap_or(""))
-                .collect();
-            m.sort_unstable();
-            m.dedup();
-            m
-        };
+        let models = file.models();
         // (series, run) per model id.
         let mut slot: BTreeMap<&str, (u16, u16)> = BTreeMap::new();
         let several = models.len() > 1;

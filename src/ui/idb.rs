@@ -1,10 +1,10 @@
 //! The user's imported files, kept in this browser's IndexedDB (database `em-lab`, store
-//! `user-files`, one record `{id, name, bytes}` per file, and `{id: "seeds:<file id>", seeds}` when the user
-//! said the file's models are training seeds: a separate record so the choice is one small
-//! write, never a read-modify-write of the file's bytes) so they survive a reload until
-//! removed. The raw bytes are stored and re-imported on load, so a newer importer reads
-//! old files the same way. Written directly on web-sys (about 100 lines) rather than
-//! adding a dependency for three operations.
+//! `user-files`) so they survive a reload until removed: one record `{id, name, bytes}` per
+//! file, and `{id: "seeds:<file id>", seeds}` once the user says the file's models are
+//! training seeds (a record of its own, so that choice is one small write, never a
+//! read-modify-write of the file's bytes). The raw bytes are stored and re-imported on load,
+//! so a newer importer reads old files the same way. Written directly on web-sys (about 150
+//! lines) rather than adding a dependency for four operations.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;

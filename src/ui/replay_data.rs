@@ -214,13 +214,7 @@ impl ReplayData {
                         id: id.clone(),
                         name: f.name.clone(),
                         answers: f.answers.len(),
-                        models: f
-                            .answers
-                            .iter()
-                            // As judge::combined counts them: no model and "" are one.
-                            .map(|a| a.model.as_deref().unwrap_or(""))
-                            .collect::<std::collections::HashSet<_>>()
-                            .len(),
+                        models: f.models().len(),
                         models_are_seeds: f.models_are_seeds,
                     })
                     .collect(),
