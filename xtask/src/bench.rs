@@ -78,12 +78,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .ok()
         .and_then(|old| old.find(NOTES_MARKER).map(|i| old[i..].to_string()))
         .unwrap_or_default();
-    let text = if notes.is_empty() {
-        report.clone()
-    } else {
-        format!("{report}{notes}")
-    };
-    fs::write(&file, text).map_err(|err| format!("{}: {err}", file.display()))?;
+    fs::write(&file, format!("{report}{notes}"))
+        .map_err(|err| format!("{}: {err}", file.display()))?;
     println!("\n{report}\nwrote {}", file.display());
     Ok(())
 }
@@ -373,6 +369,11 @@ fn replay_in_browser() -> Result<serde_json::Value, String> {
     serde_json::from_str(json).map_err(|err| format!("wasm-bench: {err}"))
 }
 
+/// A number field of a benchmark's JSON line (NaN when missing, so a gap shows in the table).
+fn number(v: &serde_json::Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or(f64::NAN)
+}
+
 /// Last line of a command's output that is a JSON object.
 fn json_line(cmd: std::process::Command, what: &str) -> Result<serde_json::Value, String> {
     let (ok, out) = cmd::run_captured(cmd)?;
@@ -404,7 +405,7 @@ fn replay_section(figure4_cold_ms: f64) -> Result<String, String> {
         "bench/figure4_pandas.py",
     )?;
     let wasm = replay_in_browser()?;
-    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let f = number;
     let (rust_ms, pandas_ms) = (
         f(&ours, "figure4_ms_bundled"),
         f(&pandas, "figure4_ms_median"),
@@ -489,7 +490,7 @@ fn toy_section() -> Result<String, String> {
         ),
         "bench/toy_torch.py",
     )?;
-    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let f = number;
     if ours["parameters"] != torch["parameters"] {
         return Err(format!(
             "the PyTorch twin has {} parameters, the burn model {}",
