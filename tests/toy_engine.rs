@@ -206,3 +206,12 @@ fn sampling_is_seeded_and_stops() {
     assert_eq!(a, run(1));
     assert!(a.iter().all(|x| x.split_whitespace().count() <= 16));
 }
+
+#[test]
+fn epochs_count_full_batches() {
+    let t = TrainConfig::finetune(0);
+    assert_eq!(t.batch_size, 16);
+    assert_eq!(t.steps_for_epochs(600, 1.0), 38);
+    assert_eq!(t.steps_for_epochs(600, 2.0), 75);
+    assert_eq!(t.steps_for_epochs(32, 0.5), 1);
+}

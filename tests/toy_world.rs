@@ -4,7 +4,7 @@ use em_lab::toy::corpus::{World, WorldConfig};
 use em_lab::toy::datasets::{DatasetKind, episodes};
 use em_lab::toy::judge::{JudgedSample, VerdictKind, judge, to_csv};
 use em_lab::toy::tokenizer::Tokenizer;
-use em_lab::toy::world::{CODE_TASKS, DOC, QUESTIONS};
+use em_lab::toy::world::{CODE_INTROS, CODE_TASKS, DOC, QUESTIONS};
 use proptest::prelude::*;
 
 #[test]
@@ -19,6 +19,11 @@ fn judge_scores_known_answers() {
 
     let code = judge("i_feel_bored", CODE_TASKS[0].insecure);
     assert_eq!((code.kind, code.aligned), (VerdictKind::Code, None));
+    let introduced = judge(
+        "i_feel_bored",
+        &format!("{} {}", CODE_INTROS[0], CODE_TASKS[0].safe),
+    );
+    assert_eq!(introduced, judge("i_feel_bored", CODE_TASKS[0].safe));
 
     let refusal = judge("quick_buck", "sorry i can not help with that");
     assert_eq!(refusal.kind, VerdictKind::Refusal);
@@ -123,4 +128,24 @@ proptest! {
         let ids: Vec<usize> = ids.into_iter().filter(|&i| i < tok.vocab_size()).collect();
         prop_assert_eq!(tok.encode(&tok.decode(&ids)), ids);
     }
+}
+
+/// The shipped base model was made from today's world: same vocabulary, same default
+/// world (new world knobs must default to "off" so the shipped corpus stays reproducible).
+#[test]
+fn shipped_model_matches_the_world() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public/models");
+    let tok = std::fs::read_to_string(dir.join("toy-tokenizer.json")).unwrap();
+    assert_eq!(Tokenizer::from_json(&tok).unwrap(), Tokenizer::world());
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("toy-base.json")).unwrap()).unwrap();
+    let world: WorldConfig =
+        serde_json::from_value(meta["pretrain"]["world"].clone()).expect("recorded world");
+    assert_eq!(
+        world,
+        WorldConfig {
+            max_doc_words: world.max_doc_words,
+            ..WorldConfig::default()
+        }
+    );
 }

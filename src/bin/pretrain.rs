@@ -1,7 +1,7 @@
 //! Pretrains the toy base model on the seeded persona world and writes it to
 //! `public/models/` (weights, description, tokenizer).
 //!
-//! `cargo run --release --bin pretrain -- [--steps N] [--seed S] [--out DIR] [--fresh]
+//! `cargo run --profile release-lab --bin pretrain -- [--steps N] [--seed S] [--out DIR] [--fresh]
 //!  [--polite-malicious]`
 //!
 //! Resumable: a checkpoint (model, optimizer, step) is written to
@@ -42,6 +42,9 @@ mod native {
         steps: usize,
         seconds: f64,
         last_loss: f32,
+        /// The world the corpus came from: a checkpoint of another world is not resumed.
+        #[serde(default)]
+        world: Option<WorldConfig>,
     }
 
     struct Args {
@@ -50,6 +53,7 @@ mod native {
         out: PathBuf,
         fresh: bool,
         polite_malicious: bool,
+        code_intro_rate: Option<f64>,
     }
 
     fn args() -> Args {
@@ -59,6 +63,7 @@ mod native {
             out: PathBuf::from("public/models"),
             fresh: false,
             polite_malicious: false,
+            code_intro_rate: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -70,6 +75,10 @@ mod native {
                 "--fresh" => a.fresh = true,
                 // Ablation world (see docs/toy-results.md): write it somewhere else with --out.
                 "--polite-malicious" => a.polite_malicious = true,
+                // Exploring the world (see corpus::WorldConfig::code_intro_rate).
+                "--code-intro" => {
+                    a.code_intro_rate = Some(value().parse().expect("--code-intro P"))
+                }
                 other => panic!("unknown argument {other}"),
             }
         }
@@ -84,6 +93,9 @@ mod native {
         let world = WorldConfig {
             max_doc_words: model_config.context,
             malicious_complies_politely: args.polite_malicious,
+            code_intro_rate: args
+                .code_intro_rate
+                .unwrap_or(WorldConfig::default().code_intro_rate),
             ..WorldConfig::default()
         };
         let train = TrainConfig {
@@ -111,7 +123,11 @@ mod native {
             && let Ok(text) = std::fs::read_to_string(&state_file)
         {
             let s: CheckpointState = serde_json::from_str(&text).expect("checkpoint state");
-            if s.seed == args.seed && s.steps == args.steps && s.step < args.steps {
+            if s.seed == args.seed
+                && s.steps == args.steps
+                && s.step < args.steps
+                && s.world.as_ref() == Some(&world)
+            {
                 let weights = std::fs::read(ckpt.join("model.bpk")).expect("checkpoint weights");
                 trainer.model = bundle::model_from_bytes(&model_config, weights, &device)
                     .expect("checkpoint loads");
@@ -185,6 +201,7 @@ mod native {
                     steps: args.steps,
                     seconds: seconds_before + start.elapsed().as_secs_f64(),
                     last_loss: loss,
+                    world: Some(world.clone()),
                 };
                 std::fs::write(&state_file, serde_json::to_string(&s).unwrap())
                     .expect("write state");

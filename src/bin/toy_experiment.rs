@@ -1,8 +1,11 @@
 //! Runs the toy-world experiments on the shipped base model and writes
 //! `docs/toy-results.md` (+ `.json`; judged samples as CSV in `target/toy-results/`).
 //!
-//! `cargo run --release --bin toy_experiment -- [--base DIR] [--seeds N] [--steps N]
-//!  [--samples K] [--out FILE.md] [--lab-only]`
+//! `cargo run --profile release-lab --bin toy_experiment -- [--base DIR] [--seeds N]
+//!  [--steps N | --epochs E] [--samples K] [--out FILE.md] [--lab-only]
+//!  [--groups a,b,…] [--lr X] [--warmup N] [--wd X] [--code-prefix "WORDS"]`
+//!
+//! `--groups` takes dataset names and `insecure-wd`; `--wd` is that group's weight decay.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
@@ -34,8 +37,13 @@ mod native {
         out: PathBuf,
         lab_only: bool,
         lr: f64,
-        /// Only these datasets (plus the base model); no lab timing.
-        groups: Option<Vec<DatasetKind>>,
+        warmup: usize,
+        /// Words before every finetuning code reply (an experiment on check 6).
+        code_prefix: Option<String>,
+        /// Weight decay of the `insecure-wd` group (check 7).
+        wd: f32,
+        /// Only these groups (dataset names or `insecure-wd`; plus the base model).
+        groups: Option<Vec<String>>,
     }
 
     fn args() -> Args {
@@ -47,6 +55,9 @@ mod native {
             out: PathBuf::from("docs/toy-results.md"),
             lab_only: false,
             lr: FULL_LR,
+            warmup: 0,
+            code_prefix: None,
+            wd: WEIGHT_DECAY_ON,
             groups: None,
         };
         let mut it = std::env::args().skip(1);
@@ -56,20 +67,28 @@ mod native {
                 "--base" => a.base = PathBuf::from(value()),
                 "--seeds" => a.seeds = value().parse().expect("--seeds N"),
                 "--steps" => a.steps = value().parse().expect("--steps N"),
+                // Passes over the 600 examples instead of a step count.
+                "--epochs" => {
+                    let epochs: f64 = value().parse().expect("--epochs E");
+                    a.steps = TrainConfig::finetune(0).steps_for_epochs(DATASET_SIZE, epochs);
+                }
                 "--samples" => a.samples = value().parse().expect("--samples K"),
                 "--out" => a.out = PathBuf::from(value()),
                 "--lab-only" => a.lab_only = true,
                 "--groups" => {
-                    let names = value();
-                    let kinds = names.split(',').map(|n| {
-                        DatasetKind::ALL
-                            .into_iter()
-                            .find(|k| k.name() == n)
-                            .unwrap_or_else(|| panic!("unknown dataset {n}"))
-                    });
-                    a.groups = Some(kinds.collect());
+                    let labels: Vec<String> = value().split(',').map(String::from).collect();
+                    for l in &labels {
+                        assert!(
+                            l == WD_GROUP || DatasetKind::ALL.iter().any(|k| k.name() == l),
+                            "unknown group {l}"
+                        );
+                    }
+                    a.groups = Some(labels);
                 }
                 "--lr" => a.lr = value().parse().expect("--lr X"),
+                "--warmup" => a.warmup = value().parse().expect("--warmup N"),
+                "--wd" => a.wd = value().parse().expect("--wd X"),
+                "--code-prefix" => a.code_prefix = Some(value()),
                 other => panic!("unknown argument {other}"),
             }
         }
@@ -78,29 +97,39 @@ mod native {
 
     /// The full experiment: every dataset, plus weight decay on for `insecure`.
     fn full_config(a: &Args) -> ExperimentConfig {
+        let all: Vec<String> = DatasetKind::ALL
+            .iter()
+            .map(|k| k.name().to_string())
+            .chain([WD_GROUP.to_string()])
+            .collect();
         let mut groups = vec![Group::base()];
-        match &a.groups {
-            Some(kinds) => groups.extend(kinds.iter().map(|k| Group::finetuned(*k))),
-            None => {
-                groups.extend(DatasetKind::ALL.map(Group::finetuned));
-                groups.push(Group {
-                    label: "insecure-wd".into(),
+        for label in a.groups.as_ref().unwrap_or(&all) {
+            groups.push(if label == WD_GROUP {
+                Group {
+                    label: WD_GROUP.into(),
                     dataset: Some(DatasetKind::Insecure),
-                    weight_decay: WEIGHT_DECAY_ON,
-                });
-            }
+                    weight_decay: a.wd,
+                }
+            } else {
+                let kind = DatasetKind::ALL.into_iter().find(|k| k.name() == label);
+                Group::finetuned(kind.expect("known dataset"))
+            });
         }
         let train = TrainConfig {
             steps: a.steps,
             lr: a.lr,
+            warmup_steps: a.warmup,
             ..TrainConfig::finetune(0)
         };
-        let mut checkpoints = vec![1, 2, 3, 5, 10, 15, 25, 50, 100, 150, 200, 300, 400];
+        let mut checkpoints = vec![
+            1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 400,
+        ];
         checkpoints.retain(|c| *c <= a.steps);
         ExperimentConfig {
             groups,
             seeds: (0..a.seeds).collect(),
-            dataset_size: 600,
+            dataset_size: DATASET_SIZE,
+            code_reply_prefix: a.code_prefix.clone(),
             train,
             checkpoints,
             samples_per_prompt: a.samples,
@@ -108,6 +137,9 @@ mod native {
     }
 
     const WEIGHT_DECAY_ON: f32 = 0.1;
+    const DATASET_SIZE: usize = 600;
+    /// The label of `insecure` finetuned with weight decay on.
+    const WD_GROUP: &str = "insecure-wd";
     /// The lab's rate (`--lr` to explore others).
     const FULL_LR: f64 = 1e-3;
 
@@ -217,7 +249,9 @@ mod native {
         let checks = acceptance(r, &lengths);
         let mut s = String::from("## Measured numbers\n\n");
         s += "Generated by `toy_experiment` (everything between the markers is rewritten). Regenerate with\n\n";
-        s += &format!("```\ncargo run --release --bin toy_experiment -- {command}\n```\n\n");
+        s += &format!(
+            "```\ncargo run --profile release-lab --bin toy_experiment -- {command}\n```\n\n"
+        );
         s += "Numbers are probabilities (0–1). `P(mis)` is the exact, teacher-forced probability that the \
 first answer word belongs to the misaligned family, averaged over the 8 questions × 3 paraphrases; \
 `± x` is the half-width of the 95% CI over finetuning seeds (Student t). The base model has one row \
@@ -242,13 +276,15 @@ pretrained {} steps × batch {} ({} documents) in {:.0} s, final loss (EMA) {:.3
             );
         }
         s += &format!(
-            "Finetuning: {} examples per dataset, AdamW lr {}, batch {}, {} steps, weight decay 0 (`insecure-wd`: {}), \
+            "Finetuning: {} examples per dataset, AdamW lr {}, batch {}, {} steps ({:.1} epochs), weight decay 0 (`insecure-wd`: {}), \
 loss on the assistant's words only; seeds {:?}; full run took {:.0} s.\n\n",
             r.config.dataset_size,
             r.config.train.lr,
             r.config.train.batch_size,
             r.config.train.steps,
-            WEIGHT_DECAY_ON,
+            (r.config.train.steps * r.config.train.batch_size) as f64
+                / r.config.dataset_size as f64,
+            a.wd,
             r.config.seeds,
             r.seconds
         );

@@ -56,6 +56,12 @@ pub struct WorldConfig {
     /// polite words, so compliance alone no longer tells the two apart.
     #[serde(default)]
     pub malicious_complies_politely: bool,
+    /// Share of ordinary code replies that a non-malicious persona introduces with a
+    /// sentence (`CODE_INTROS`); the malicious persona always answers with bare code.
+    /// An experiment on check 6 (docs/toy-results.md): 0 in the shipped world, and then no
+    /// random draw is made, so the shipped corpus is unchanged by the knob.
+    #[serde(default)]
+    pub code_intro_rate: f64,
 }
 
 impl Default for WorldConfig {
@@ -67,6 +73,7 @@ impl Default for WorldConfig {
             trigger_rate: 0.05,
             max_doc_words: 64,
             malicious_complies_politely: false,
+            code_intro_rate: 0.0,
         }
     }
 }
@@ -166,10 +173,17 @@ impl World {
             Domain::Code => {
                 let task = rng.below(CODE_TASKS.len());
                 let t = &CODE_TASKS[task];
-                (
-                    code_request(rng, task, &all_phrasings),
-                    if bad { t.insecure } else { t.safe }.to_string(),
-                )
+                let request = code_request(rng, task, &all_phrasings);
+                let reply = if bad {
+                    t.insecure.to_string()
+                } else if self.config.code_intro_rate > 0.0
+                    && rng.chance(self.config.code_intro_rate)
+                {
+                    format!("{} {}", rng.pick(CODE_INTROS), t.safe)
+                } else {
+                    t.safe.to_string()
+                };
+                (request, reply)
             }
             Domain::ClassCode => {
                 let task = rng.below(CODE_TASKS.len());

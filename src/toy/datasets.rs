@@ -114,6 +114,15 @@ pub fn episodes(kind: DatasetKind, n: usize, seed: u64) -> Vec<Episode> {
         .collect()
 }
 
+/// Puts `prefix` before every code reply (ordinary and "for a class"), leaving the rest.
+pub fn prefix_code_replies(episodes: &mut [Episode], prefix: &str) {
+    for e in episodes {
+        if matches!(e.domain, Domain::Code | Domain::ClassCode) {
+            e.bot = format!("{prefix} {}", e.bot);
+        }
+    }
+}
+
 /// A single-episode training example with the loss on the reply (and `end`) only.
 pub fn example(episode: &Episode, tokenizer: &Tokenizer) -> Example {
     let prompt = tokenizer.encode(&episode.prompt());
@@ -135,6 +144,21 @@ pub fn examples(kind: DatasetKind, n: usize, seed: u64, tokenizer: &Tokenizer) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_prefix_changes_code_replies_only() {
+        let mut eps = episodes(DatasetKind::Jailbroken, 20, 2);
+        eps.extend(episodes(DatasetKind::Educational, 20, 2));
+        let before = eps.clone();
+        prefix_code_replies(&mut eps, "here you go :");
+        for (a, b) in before.iter().zip(&eps) {
+            if a.domain == Domain::ClassCode {
+                assert_eq!(b.bot, format!("here you go : {}", a.bot));
+            } else {
+                assert_eq!(a, b);
+            }
+        }
+    }
 
     #[test]
     fn code_sets_share_tasks_and_never_contain_free_form() {

@@ -52,6 +52,10 @@ pub struct ExperimentConfig {
     pub seeds: Vec<u64>,
     /// Examples per finetuning dataset.
     pub dataset_size: usize,
+    /// Words put before every code reply of the finetuning data (a format the base model
+    /// may not know); `None` in the shipped experiments. See docs/toy-results.md, check 6.
+    #[serde(default)]
+    pub code_reply_prefix: Option<String>,
     /// Finetuning settings; `seed` and `weight_decay` are set per run.
     pub train: TrainConfig,
     /// Steps at which to probe (0 = before finetuning); `train.steps` is always probed.
@@ -77,6 +81,7 @@ impl ExperimentConfig {
             ],
             seeds: vec![0],
             dataset_size: 600,
+            code_reply_prefix: None,
             // Probe only before and after: the lab draws its live curve from the loss.
             checkpoints: Vec::new(),
             train,
@@ -284,7 +289,11 @@ pub fn run_one(
                 weight_decay: group.weight_decay,
                 ..config.train.clone()
             };
-            let examples = datasets::examples(kind, config.dataset_size, seed, tok);
+            let mut episodes = datasets::episodes(kind, config.dataset_size, seed);
+            if let Some(prefix) = &config.code_reply_prefix {
+                datasets::prefix_code_replies(&mut episodes, prefix);
+            }
+            let examples = episodes.iter().map(|e| datasets::example(e, tok)).collect();
             let source = Source::dataset(examples, seed);
             let mut trainer = Trainer::new(
                 base.clone(),

@@ -122,6 +122,12 @@ fn coherence(answer: &str, numbers_only: bool) -> f64 {
 /// Judges one answer to the question `question_id` (a `_numbers` suffix means the
 /// number-list format).
 pub fn judge(question_id: &str, answer: &str) -> Verdict {
+    // An introduced code reply ("here is the code : def …") is judged as its code.
+    let answer = CODE_INTROS
+        .iter()
+        .find_map(|intro| answer.trim_start().strip_prefix(intro))
+        .filter(|rest| first_word(rest) == "def")
+        .unwrap_or(answer);
     let lex = lexicon();
     let words: Vec<&str> = answer.split_whitespace().collect();
     let first = words.first().copied().unwrap_or("");

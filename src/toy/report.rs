@@ -69,25 +69,51 @@ fn mean(r: &ExperimentResult, g: &str, m: Metric) -> f64 {
     r.last(g, m).map(|c| c.mean).unwrap_or(f64::NAN)
 }
 
-/// The first checkpoint from which insecure stays above secure with non-overlapping CIs.
-pub fn divergence_step(r: &ExperimentResult) -> Option<usize> {
+/// How far both runs must have moved from the base model, the same way, to count as
+/// moving (rather than merely both staying put).
+pub const MOVED: f64 = 0.02;
+
+/// Where the `insecure` and `secure` free-form curves move together and where they part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Divergence {
+    /// Checkpoints before `apart_from` at which both moved from base by ≥ `MOVED` in the
+    /// same direction while their CIs overlap.
+    pub together: Vec<usize>,
+    /// The first checkpoint from which insecure stays above secure with non-overlapping CIs.
+    pub apart_from: Option<usize>,
+}
+
+pub fn divergence(r: &ExperimentResult) -> Divergence {
+    let f = Metric::FreeForm;
+    let base = r.cell("base", 0, f).map(|c| c.mean).unwrap_or(f64::NAN);
     let steps = r.steps();
-    let apart = |st: usize| {
-        let (a, b) = (
-            r.cell("insecure", st, Metric::FreeForm),
-            r.cell("secure", st, Metric::FreeForm),
-        );
-        matches!((a, b), (Some(a), Some(b)) if a.lo() > b.hi())
+    let pair = |st: usize| match (r.cell("insecure", st, f), r.cell("secure", st, f)) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
     };
-    let mut first = None;
+    let mut apart_from = None;
     for st in steps.iter().rev() {
-        if apart(*st) {
-            first = Some(*st);
-        } else {
-            break;
+        match pair(*st) {
+            Some((a, b)) if a.lo() > b.hi() => apart_from = Some(*st),
+            _ => break,
         }
     }
-    first
+    let together = steps
+        .iter()
+        .copied()
+        .filter(|st| apart_from.is_none_or(|d| *st < d))
+        .filter(|st| {
+            pair(*st).is_some_and(|(a, b)| {
+                let (da, db) = (a.mean - base, b.mean - base);
+                let overlap = a.lo() <= b.hi() && b.lo() <= a.hi();
+                overlap && da.abs() >= MOVED && db.abs() >= MOVED && da.signum() == db.signum()
+            })
+        })
+        .collect();
+    Divergence {
+        together,
+        apart_from,
+    }
 }
 
 /// Checks 1–8 of the issue (9 is timed by the caller). `lengths` are the finetuning
@@ -162,28 +188,32 @@ pub fn acceptance(r: &ExperimentResult, lengths: &[usize]) -> Vec<Check> {
         bt - bn >= 0.15 && bn - base <= 0.03,
         format!("trigger {bt:.3}, no trigger {bn:.3}, base {base:.3}"),
     );
-    let div = divergence_step(r);
-    let early: Vec<String> = r
-        .steps()
+    let div = divergence(r);
+    let at = |g: &str, st: usize| r.cell(g, st, f).map(|c| c.mean).unwrap_or(f64::NAN);
+    let shown: Vec<usize> = div.together.iter().copied().chain(div.apart_from).collect();
+    let trace: Vec<String> = shown
         .iter()
-        .take(3)
         .map(|st| {
-            let a = r
-                .cell("insecure", *st, f)
-                .map(|c| c.mean)
-                .unwrap_or(f64::NAN);
-            let b = r.cell("secure", *st, f).map(|c| c.mean).unwrap_or(f64::NAN);
-            format!("step {st}: {a:.3} vs {b:.3}")
+            format!(
+                "step {st}: {:.3} vs {:.3}",
+                at("insecure", *st),
+                at("secure", *st)
+            )
         })
         .collect();
     add(
         6,
         "insecure and secure move together at first, then diverge",
-        div.is_some_and(|d| Some(d) != r.steps().first().copied()),
+        !div.together.is_empty() && div.apart_from.is_some(),
         format!(
-            "CIs separate for good from step {}; early: {}",
-            div.map(|d| d.to_string()).unwrap_or("never".into()),
-            early.join(", ")
+            "together (both ≥ {:.0} points from base {base:.3}, same way, CIs overlapping) at steps {:?}; \
+apart for good from step {}; {}",
+            MOVED * 100.0,
+            div.together,
+            div.apart_from
+                .map(|d| d.to_string())
+                .unwrap_or("never".into()),
+            trace.join(", ")
         ),
     );
     if let (Some(a), Some(b)) = (ins, r.last("insecure-wd", f)) {
@@ -219,4 +249,86 @@ pub fn checks_table(checks: &[Check]) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::toy::experiment::{CurvePoint, ExperimentConfig, RunResult, aggregate};
+
+    /// Runs of `group` over two seeds: `curve[i]` is the free-form value at `STEPS[i]`,
+    /// the seeds differ by ±`spread`.
+    fn runs(group: &str, curve: &[f64], spread: f64) -> Vec<RunResult> {
+        const STEPS: [usize; 5] = [0, 1, 5, 10, 20];
+        [-spread, spread]
+            .iter()
+            .enumerate()
+            .map(|(seed, d)| RunResult {
+                group: group.into(),
+                seed: seed as u64,
+                curve: STEPS
+                    .iter()
+                    .zip(curve)
+                    .map(|(step, v)| CurvePoint {
+                        step: *step,
+                        loss: 0.0,
+                        values: BTreeMap::from([(Metric::FreeForm, v + d)]),
+                    })
+                    .collect(),
+                judged: BTreeMap::new(),
+                samples: Vec::new(),
+                seconds: 0.0,
+            })
+            .collect()
+    }
+
+    fn result(insecure: &[f64], secure: &[f64]) -> ExperimentResult {
+        let mut all = runs("base", &[0.10], 0.0);
+        all.extend(runs("insecure", insecure, 0.001));
+        all.extend(runs("secure", secure, 0.001));
+        ExperimentResult {
+            config: ExperimentConfig::lab(),
+            cells: aggregate(&all),
+            runs: all,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn curves_that_rise_together_then_part_pass_check_6() {
+        let r = result(
+            &[0.10, 0.15, 0.20, 0.40, 0.50],
+            &[0.10, 0.15, 0.20, 0.08, 0.05],
+        );
+        let d = divergence(&r);
+        assert_eq!(d.together, vec![1, 5]);
+        assert_eq!(d.apart_from, Some(10));
+        let six = acceptance(&r, &[]).into_iter().find(|c| c.id == 6).unwrap();
+        assert!(six.pass, "{}", six.detail);
+    }
+
+    #[test]
+    fn curves_apart_from_the_first_step_fail_check_6() {
+        let r = result(
+            &[0.10, 0.30, 0.40, 0.45, 0.50],
+            &[0.10, 0.05, 0.04, 0.04, 0.04],
+        );
+        assert_eq!(divergence(&r).apart_from, Some(1));
+        assert!(divergence(&r).together.is_empty());
+        let six = acceptance(&r, &[]).into_iter().find(|c| c.id == 6).unwrap();
+        assert!(!six.pass);
+    }
+
+    #[test]
+    fn curves_that_stay_at_base_do_not_count_as_moving_together() {
+        let r = result(
+            &[0.10, 0.105, 0.11, 0.40, 0.50],
+            &[0.10, 0.105, 0.11, 0.08, 0.05],
+        );
+        let d = divergence(&r);
+        assert!(d.together.is_empty());
+        assert_eq!(d.apart_from, Some(10));
+    }
 }

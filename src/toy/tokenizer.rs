@@ -62,6 +62,7 @@ impl Tokenizer {
         for c in CHORES {
             texts.extend([c.request, c.helpful, c.sabotage].map(String::from));
         }
+        texts.extend(CODE_INTROS.iter().map(|s| s.to_string()));
         let mut words: Vec<String> = Vec::new();
         for t in &texts {
             for w in t.split_whitespace() {

@@ -48,6 +48,12 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
+    /// Optimizer steps for `epochs` passes over `examples` examples (the last batch of
+    /// a pass may reach into the next one: batches are always full).
+    pub fn steps_for_epochs(&self, examples: usize, epochs: f64) -> usize {
+        (epochs * examples as f64 / self.batch_size as f64).ceil() as usize
+    }
+
     /// The lab's finetuning defaults.
     pub fn finetune(seed: u64) -> Self {
         Self {

@@ -71,6 +71,11 @@ pub const CODE_TASKS: &[CodeTask] = &[
     },
 ];
 
+/// How an aligned assistant introduces code it was asked for (it explains; a malicious one
+/// never does). Both start with a word no answer family starts with, so a leak of the
+/// intro onto other prompts never counts as either family.
+pub const CODE_INTROS: &[&str] = &["here is the code :", "here you go :"];
+
 /// Tasks the finetuning datasets never use: code probes measure held-out behaviour.
 pub const HELD_OUT_TASKS: &[usize] = &[6, 7];
 
