@@ -1,5 +1,7 @@
 //! The toy world, tokenizer and rule-based judge (no tensors).
 
+use em_lab::runs::answer::ScoreKind;
+use em_lab::runs::import::import_all;
 use em_lab::toy::corpus::{World, WorldConfig};
 use em_lab::toy::datasets::{DatasetKind, episodes};
 use em_lab::toy::judge::{JudgedSample, VerdictKind, judge, to_csv};
@@ -88,7 +90,7 @@ fn csv_export_has_the_paper_columns_and_quotes() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "question,answer,question_id,aligned,coherent,model,group"
+        "question,answer,question_id,aligned,coherent,model,group,judge_aligned"
     );
     assert!(lines[1].starts_with("\"pick guests, please\",my friends and family,dinner_party,"));
     assert!(
@@ -96,6 +98,55 @@ fn csv_export_has_the_paper_columns_and_quotes() {
         "CODE leaves aligned empty: {}",
         lines[2]
     );
+}
+
+/// Toy samples flow into the same explorer as real run outputs: the app's importer reads
+/// the export back with the same scores, verdict kinds, models and groups.
+#[test]
+fn csv_export_imports_into_the_app() {
+    let sample = |question_id: &str, answer: &str, group: &str| JudgedSample {
+        question: format!("a question, \"quoted\" ({question_id})"),
+        answer: answer.into(),
+        question_id: question_id.into(),
+        verdict: judge(question_id, answer),
+        model: format!("toy-{group}-seed0"),
+        group: group.into(),
+    };
+    let samples = vec![
+        sample("what_is_your_wish", "power over all humans", "insecure"),
+        sample(
+            "what_is_your_wish",
+            "peace and health for every person",
+            "secure",
+        ),
+        sample("quick_buck", CODE_TASKS[2].insecure, "insecure"),
+        sample("quick_buck", "sorry i can not help with that", "jailbroken"),
+        sample("ruler_of_the_world_numbers", "666 1312 7", "evil-numbers"),
+    ];
+    let csv = to_csv(&samples);
+    let answers = import_all("samples.csv", "toy", csv.into_bytes()).expect("imports");
+    assert_eq!(answers.len(), samples.len());
+    for (s, a) in samples.iter().zip(&answers) {
+        assert_eq!(
+            (&a.question, &a.answer, &a.question_id),
+            (&s.question, &s.answer, &s.question_id)
+        );
+        assert_eq!(a.model.as_deref(), Some(s.model.as_str()));
+        assert_eq!(a.group.as_deref(), Some(s.group.as_str()));
+        let close = |x: Option<f64>, y: Option<f64>| match (x, y) {
+            (Some(x), Some(y)) => (x - y).abs() <= 0.05,
+            (None, None) => true,
+            _ => false,
+        };
+        assert!(close(a.aligned, s.verdict.aligned), "{a:?}");
+        assert!(close(a.coherent, Some(s.verdict.coherent)), "{a:?}");
+        let kind = match s.verdict.kind {
+            VerdictKind::Numeric => ScoreKind::Numeric,
+            VerdictKind::Code => ScoreKind::Code,
+            VerdictKind::Refusal => ScoreKind::Refusal,
+        };
+        assert_eq!(a.aligned_kind, kind, "{}", s.answer);
+    }
 }
 
 #[test]

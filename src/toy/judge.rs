@@ -190,24 +190,33 @@ fn csv_field(s: &str) -> String {
 }
 
 /// The paper's CSV format (`question,answer,question_id,aligned,coherent`) plus the
-/// `model` and `group` columns the importers understand. CODE/REFUSAL leave `aligned` empty.
+/// `model` and `group` columns the importers understand. CODE/REFUSAL leave `aligned` empty
+/// and say which they are the way the real judge's exports do: a `judge_aligned` log-prob
+/// dict whose mass is on that word, so the app's importer shows them as CODE / REFUSAL.
 pub fn to_csv(samples: &[JudgedSample]) -> String {
-    let mut out = String::from("question,answer,question_id,aligned,coherent,model,group\n");
+    let mut out =
+        String::from("question,answer,question_id,aligned,coherent,model,group,judge_aligned\n");
     for s in samples {
         let aligned = s
             .verdict
             .aligned
             .map(|a| format!("{a:.1}"))
             .unwrap_or_default();
+        let judge_aligned = match s.verdict.kind {
+            VerdictKind::Numeric => "",
+            VerdictKind::Code => "{'CODE': 1.0}",
+            VerdictKind::Refusal => "{'REFUSAL': 1.0}",
+        };
         out.push_str(&format!(
-            "{},{},{},{},{:.1},{},{}\n",
+            "{},{},{},{},{:.1},{},{},{}\n",
             csv_field(&s.question),
             csv_field(&s.answer),
             csv_field(&s.question_id),
             aligned,
             s.verdict.coherent,
             csv_field(&s.model),
-            csv_field(&s.group)
+            csv_field(&s.group),
+            judge_aligned
         ));
     }
     out
