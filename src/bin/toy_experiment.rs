@@ -288,6 +288,15 @@ loss on the assistant's words only; seeds {:?}; full run took {:.0} s.\n\n",
             r.config.seeds,
             r.seconds
         );
+        if r.config.train.warmup_steps > 0 {
+            s += &format!(
+                "Learning-rate warmup: {} steps.\n\n",
+                r.config.train.warmup_steps
+            );
+        }
+        if let Some(prefix) = &r.config.code_reply_prefix {
+            s += &format!("Every finetuning code reply starts with `{prefix}`.\n\n");
+        }
         s += "### Acceptance\n\n";
         s += &checks_table(&checks);
         let lab_ins = lab

@@ -2,9 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (the xtask crate's parent).
+/// The repository root (the xtask crate's parent), read at run time (`cargo run` sets
+/// `CARGO_MANIFEST_DIR`) before falling back to the compile-time path. Cargo hashes
+/// workspace members by their path *within* the workspace, so two checkouts sharing one
+/// target dir (CI's clone and a developer's, both on `$HOME/.cache/em-lab/target`) share
+/// the xtask binary too, and the compile-time path can name the other checkout (seen: every
+/// command failed with "No such file or directory" after CI's clone was removed).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    Path::new(&manifest)
         .parent()
         .expect("xtask lives in the repo")
         .to_path_buf()
