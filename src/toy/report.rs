@@ -81,6 +81,19 @@ pub struct Divergence {
     pub together: Vec<usize>,
     /// The first checkpoint from which insecure stays above secure with non-overlapping CIs.
     pub apart_from: Option<usize>,
+    /// The first checkpoint at which they are apart at all (may come before a later
+    /// rejoining, so it can be earlier than `apart_from`).
+    pub first_apart: Option<usize>,
+}
+
+impl Divergence {
+    /// Check 6: together *first* (before they are ever apart), then apart for good.
+    pub fn together_then_apart(&self) -> bool {
+        match (self.together.first(), self.apart_from, self.first_apart) {
+            (Some(t), Some(_), Some(a)) => *t < a,
+            _ => false,
+        }
+    }
 }
 
 pub fn divergence(r: &ExperimentResult) -> Divergence {
@@ -91,13 +104,15 @@ pub fn divergence(r: &ExperimentResult) -> Divergence {
         (Some(a), Some(b)) => Some((a, b)),
         _ => None,
     };
+    let apart = |st: usize| pair(st).is_some_and(|(a, b)| a.lo() > b.hi());
     let mut apart_from = None;
     for st in steps.iter().rev() {
-        match pair(*st) {
-            Some((a, b)) if a.lo() > b.hi() => apart_from = Some(*st),
-            _ => break,
+        if !apart(*st) {
+            break;
         }
+        apart_from = Some(*st);
     }
+    let first_apart = steps.iter().copied().find(|st| apart(*st));
     let together = steps
         .iter()
         .copied()
@@ -113,6 +128,7 @@ pub fn divergence(r: &ExperimentResult) -> Divergence {
     Divergence {
         together,
         apart_from,
+        first_apart,
     }
 }
 
@@ -204,7 +220,7 @@ pub fn acceptance(r: &ExperimentResult, lengths: &[usize]) -> Vec<Check> {
     add(
         6,
         "insecure and secure move together at first, then diverge",
-        !div.together.is_empty() && div.apart_from.is_some(),
+        div.together_then_apart(),
         format!(
             "together (both ≥ {:.0} points from base {base:.3}, same way, CIs overlapping) at steps {:?}; \
 apart for good from step {}; {}",
@@ -319,6 +335,18 @@ mod tests {
         assert!(divergence(&r).together.is_empty());
         let six = acceptance(&r, &[]).into_iter().find(|c| c.id == 6).unwrap();
         assert!(!six.pass);
+    }
+
+    #[test]
+    fn rejoining_after_an_early_split_is_not_together_at_first() {
+        let r = result(
+            &[0.10, 0.30, 0.20, 0.40, 0.50],
+            &[0.10, 0.05, 0.20, 0.08, 0.05],
+        );
+        let d = divergence(&r);
+        assert_eq!((d.first_apart, d.apart_from), (Some(1), Some(10)));
+        assert_eq!(d.together, vec![5]);
+        assert!(!d.together_then_apart());
     }
 
     #[test]
