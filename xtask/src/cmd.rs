@@ -36,6 +36,23 @@ pub fn run(mut cmd: Command) -> Result<(), String> {
     }
 }
 
+/// Run with stdout and stderr into `log`; error if it fails.
+pub fn run_logged(mut cmd: Command, log: &std::path::Path) -> Result<(), String> {
+    let text = describe(&cmd);
+    let file = std::fs::File::create(log).map_err(|err| format!("{}: {err}", log.display()))?;
+    let err_file = file.try_clone().map_err(|err| err.to_string())?;
+    let status = cmd
+        .stdout(file)
+        .stderr(err_file)
+        .status()
+        .map_err(|err| format!("could not start `{text}`: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{text}` failed ({status})"))
+    }
+}
+
 /// Run, echoing output live, and also return it (for parsing test summaries).
 pub fn run_captured(mut cmd: Command) -> Result<(bool, String), String> {
     let text = describe(&cmd);

@@ -2,6 +2,7 @@
 //! Every command is idempotent and prints what it runs.
 
 mod bench;
+mod ci_build;
 mod cmd;
 mod paths;
 mod serve;

@@ -1,22 +1,92 @@
 //! `cargo xtask setup`: install what is missing, and nothing that is already right.
+//!
+//! On a fresh machine most of setup is compiling two Rust tools (Trunk, wasm-bindgen-cli): no
+//! registry this project reaches ships them prebuilt. So the checks run first; then every
+//! missing tool installs at once: the two compiles share the CPU (their serial tails overlap),
+//! while Chromium, npm and pip, which wait on the network and the disk, run beside them.
+//! The tools are compiled with a cheaper profile than their own release one (no LTO, 16
+//! codegen units, Trunk at opt-level 1): they orchestrate builds, they are not the build.
 
 use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread;
+use std::time::Instant;
 
 use crate::cmd::{self, command, output};
 use crate::paths;
 
 const TRUNK_VERSION: &str = "0.21.14";
 
+/// One missing tool and the command that installs it.
+struct Install {
+    what: String,
+    cmd: Command,
+}
+
 pub fn run() -> Result<(), String> {
     println!("== setup: checking tools");
+    let started = Instant::now();
     wasm_target()?;
-    trunk()?;
-    wasm_bindgen_cli()?;
-    chromium()?;
-    npm_tools()?;
-    python_tools()?;
-    println!("== setup: all tools present");
+    let mut missing: Vec<Install> = Vec::new();
+    missing.extend(trunk());
+    missing.extend(wasm_bindgen_cli()?);
+    missing.extend(chromium()?);
+    missing.extend(npm_tools());
+    missing.extend(python_tools());
+    if missing.is_empty() {
+        println!("== setup: all tools present");
+        return Ok(());
+    }
+    install_concurrently(missing)?;
+    println!(
+        "== setup: all tools installed ({})",
+        crate::test::minutes(started.elapsed())
+    );
     Ok(())
+}
+
+/// Run every install at once, each into its own log (printed when it fails, so the outputs do
+/// not interleave); report each one's wall time.
+fn install_concurrently(missing: Vec<Install>) -> Result<(), String> {
+    let logs = paths::target_dir().join("setup-logs");
+    fs::create_dir_all(&logs).map_err(|err| format!("{}: {err}", logs.display()))?;
+    let (done, finished) = std::sync::mpsc::channel();
+    let count = missing.len();
+    for install in missing {
+        let log = logs.join(format!("{}.log", install.what.replace([' ', '/'], "-")));
+        println!("start {}  (log: {})", install.what, log.display());
+        let done = done.clone();
+        thread::spawn(move || {
+            let started = Instant::now();
+            let result = cmd::run_logged(install.cmd, &log);
+            let _ = done.send((install.what, log, result, started.elapsed()));
+        });
+    }
+    drop(done);
+    let mut failures = Vec::new();
+    let mut reported = 0;
+    for (what, log, result, took) in finished.iter() {
+        reported += 1;
+        match result {
+            Ok(()) => println!("done  {what} ({})", crate::test::minutes(took)),
+            Err(err) => {
+                println!(
+                    "FAIL  {what}: {err}\n{}",
+                    fs::read_to_string(&log).unwrap_or_default()
+                );
+                failures.push(what);
+            }
+        }
+    }
+    if reported < count {
+        failures.push("an install thread panicked".into());
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("could not install: {}", failures.join(", ")))
+    }
 }
 
 fn wasm_target() -> Result<(), String> {
@@ -34,40 +104,59 @@ fn wasm_target() -> Result<(), String> {
     ))
 }
 
-/// Trunk 0.22 needs a newer rustc than this machine's 1.95, so 0.21.14 exactly.
-fn trunk() -> Result<(), String> {
+/// `cargo install` with a build profile for tools: their own release profiles (fat LTO, one
+/// codegen unit) cost minutes of a fresh machine's setup for no speed a test run can see.
+/// Each tool builds in its own dir beside the cache (a shared one would make the two installs
+/// wait for each other's lock), kept so a version bump rebuilds only what changed.
+fn cargo_install(tool: &str, args: &[&str], opt_level: &str) -> Command {
+    let mut cmd = command("cargo", &["install", tool]);
+    cmd.args(args)
+        .arg("--target-dir")
+        .arg(tools_build_dir().join(tool))
+        .env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level)
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false");
+    cmd
+}
+
+fn tools_build_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| paths::root().join("target"), PathBuf::from);
+    home.join(".cache/em-lab/tools-build")
+}
+
+/// Trunk 0.22 needs a newer rustc than this machine's 1.95, so 0.21.14 exactly. Trunk only
+/// runs cargo, wasm-bindgen and wasm-opt and copies files: opt-level 1 is plenty.
+fn trunk() -> Option<Install> {
     let have = output("trunk", &["--version"]).unwrap_or_default();
     if have.trim() == format!("trunk {TRUNK_VERSION}") {
         println!("ok   {}", have.trim());
-        return Ok(());
+        return None;
     }
-    println!(
-        "need trunk {TRUNK_VERSION} (found: {:?}); installing, ~9 min",
-        have.trim()
-    );
-    cmd::run(command(
-        "cargo",
-        &["install", "--locked", "trunk", "--version", TRUNK_VERSION],
-    ))
+    println!("need trunk {TRUNK_VERSION} (found: {:?})", have.trim());
+    Some(Install {
+        what: format!("trunk {TRUNK_VERSION}"),
+        cmd: cargo_install("trunk", &["--locked", "--version", TRUNK_VERSION], "1"),
+    })
 }
 
 /// The CLI must equal the wasm-bindgen crate in Cargo.lock (the only place it is pinned).
-fn wasm_bindgen_cli() -> Result<(), String> {
+/// It rewrites every wasm the tests build (the debug test binaries are large), so it keeps
+/// opt-level 3.
+fn wasm_bindgen_cli() -> Result<Option<Install>, String> {
     let wanted = locked_version("wasm-bindgen")?;
     let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
     if have.split_whitespace().nth(1) == Some(wanted.as_str()) {
         println!("ok   wasm-bindgen-cli {wanted}");
-        return Ok(());
+        return Ok(None);
     }
-    println!(
-        "need wasm-bindgen-cli {wanted} (found: {:?}); installing, ~6 min",
-        have.trim()
-    );
+    println!("need wasm-bindgen-cli {wanted} (found: {:?})", have.trim());
     // Not --locked: its lockfile pins a crate version the registry no longer has.
-    cmd::run(command(
-        "cargo",
-        &["install", "wasm-bindgen-cli", "--version", &wanted],
-    ))
+    Ok(Some(Install {
+        what: format!("wasm-bindgen-cli {wanted}"),
+        cmd: cargo_install("wasm-bindgen-cli", &["--version", &wanted], "3"),
+    }))
 }
 
 /// Version of a package as resolved in Cargo.lock.
@@ -84,77 +173,70 @@ pub fn locked_version(package: &str) -> Result<String, String> {
 }
 
 /// Debian's Chromium and its driver drive every browser test layer.
-fn chromium() -> Result<(), String> {
+fn chromium() -> Result<Option<Install>, String> {
     let present = |p: &str| std::path::Path::new(p).exists();
     if present(paths::CHROMIUM) && present(paths::CHROMEDRIVER) {
         println!("ok   chromium and chromedriver");
-        return Ok(());
+        return Ok(None);
     }
     let is_root = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
     if !is_root {
         return Err("Chromium is missing: run `sudo apt-get install -y chromium chromium-driver`, then retry".into());
     }
-    let install = || {
-        let mut apt = command(
-            "apt-get",
-            &[
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-            ],
-        );
-        apt.env("DEBIAN_FRONTEND", "noninteractive");
-        cmd::run(apt)
-    };
-    // A fresh machine may have no package lists yet.
-    install().or_else(|_| {
-        cmd::run(command("apt-get", &["update"]))?;
-        install()
-    })
+    println!("need chromium and chromedriver");
+    // A fresh machine may have no package lists yet: try, and on failure update and retry.
+    let script = "apt-get install -y --no-install-recommends chromium chromium-driver \
+                  || { apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; }";
+    let mut apt = command("sh", &["-c", script]);
+    apt.env("DEBIAN_FRONTEND", "noninteractive");
+    Ok(Some(Install {
+        what: "chromium".into(),
+        cmd: apt,
+    }))
 }
 
 /// playwright-core (drives /usr/bin/chromium, never downloads a browser) and npm's binaryen
 /// (wasm-opt 132; Debian's 108 breaks wasm-bindgen 0.2.130 output). `npm ci` from the lockfile.
-fn npm_tools() -> Result<(), String> {
+fn npm_tools() -> Option<Install> {
     let root = paths::root();
-    let lock = root.join("package-lock.json");
-    let installed = root.join("node_modules/.package-lock.json");
-    let up_to_date = match (fs::read(&lock), fs::read(&installed)) {
-        (Ok(_), Ok(_)) => {
-            let wasm_opt = output("wasm-opt", &["--version"]).unwrap_or_default();
-            wasm_opt.contains("version 132") && root.join("node_modules/playwright-core").exists()
-        }
-        _ => false,
-    };
+    let up_to_date = root.join("node_modules/.package-lock.json").exists()
+        && root.join("node_modules/playwright-core").exists()
+        && output("wasm-opt", &["--version"]).is_some_and(|v| v.contains("version 132"));
     if up_to_date {
         println!("ok   npm tools (playwright-core, binaryen wasm-opt 132)");
-        return Ok(());
+        return None;
     }
+    println!("need npm tools (playwright-core, binaryen)");
     let mut npm = command("npm", &["ci", "--no-audit", "--no-fund"]);
     // playwright-core has no browser download step; make sure nothing tries one.
     npm.env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-    cmd::run(npm)
+    Some(Install {
+        what: "npm tools".into(),
+        cmd: npm,
+    })
 }
 
 /// pandas, for the test that cross-checks our statistics against an independent computation.
-fn python_tools() -> Result<(), String> {
+fn python_tools() -> Option<Install> {
     if output("python3", &["-c", "import pandas"]).is_some() {
         println!("ok   python3 with pandas");
-        return Ok(());
+        return None;
     }
-    cmd::run(command(
-        "python3",
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "-r",
-            "tests/pandas/requirements.txt",
-        ],
-    ))
+    println!("need pandas");
+    Some(Install {
+        what: "pandas".into(),
+        cmd: command(
+            "python3",
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-r",
+                "tests/pandas/requirements.txt",
+            ],
+        ),
+    })
 }
 
 /// PyTorch in its own venv, for the toy benchmark only (a multi-GB download, so `test` and

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test layer, fail-fast off, one summary line at the end.
 
+use crate::ci_build::{Build, WORKER_PROFILE, wasm32};
 use crate::cmd::{self, command};
-use crate::serve::{StaticServer, build_release};
+use crate::serve::StaticServer;
 use crate::{paths, setup};
 use std::time::{Duration, Instant};
 
@@ -52,55 +53,31 @@ pub fn run() -> Result<(), String> {
         "rustfmt",
         check(command("cargo", &["fmt", "--all", "--check"])),
     );
-    layer(
-        "clippy (native)",
-        check(command(
-            "cargo",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        )),
-    );
-    layer(
-        "clippy (wasm32)",
-        check(command(
-            "cargo",
-            &[
-                "clippy",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "em-lab",
-                "-p",
-                "em-lab-browser-tests",
-                "-p",
-                "em-lab-wasm-bench",
-                "--lib",
-                "--bins",
-                "--test",
-                "browser",
-                "--test",
-                "replay_speed",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        )),
-    );
+
+    // Native: one build of every target, linted as it compiles; then the tests, with no rebuild.
+    let native_linted =
+        ok(Build { lint: true }.cargo(&["test", "--workspace", "--all-targets", "--no-run"]));
+    layer("clippy + build (native)", Tally::one(native_linted));
+    let native = Build {
+        lint: native_linted,
+    };
     layer(
         "native tests",
-        cargo_tests(command("cargo", &["test", "--workspace", "--no-fail-fast"])),
+        cargo_tests(native.cargo(&["test", "--workspace", "--no-fail-fast"])),
     );
+
+    // wasm32: every artifact of the later layers, linted as it compiles, so that the browser
+    // tests and Trunk find them built. Trunk runs cargo with these same arguments.
+    let wasm_linted = wasm32_builds()
+        .iter()
+        .all(|args| ok(Build { lint: true }.cargo(args)));
+    layer("clippy + build (wasm32)", Tally::one(wasm_linted));
+    let wasm = Build { lint: wasm_linted };
     layer(
         "browser tests (wasm-bindgen-test, headless Chromium)",
-        browser_tests(),
+        browser_tests(wasm),
     );
-    let built = build_release().is_ok();
+    let built = ok(wasm.command("trunk", &["build", "--release"]));
     layer("release build (trunk)", Tally::one(built));
     layer(
         "end-to-end (Playwright)",
@@ -146,7 +123,53 @@ pub fn minutes(d: Duration) -> String {
 }
 
 fn check(cmd: std::process::Command) -> Tally {
-    Tally::one(cmd::run(cmd).is_ok())
+    Tally::one(ok(cmd))
+}
+
+fn ok(cmd: std::process::Command) -> bool {
+    cmd::run(cmd).is_ok()
+}
+
+/// The wasm32 builds of the test run, in the order that shares the most: the worker first
+/// (burn, em-lab with the engine), then the browser tests on top of it, the app (its own
+/// size-optimised release profile, no burn), and the Replay benchmark (not run here, but
+/// linted and kept compiling). The app and worker arguments are the ones Trunk passes
+/// (index.html), so Trunk's own cargo runs find everything fresh.
+fn wasm32_builds() -> Vec<Vec<&'static str>> {
+    vec![
+        wasm32(
+            "build",
+            &["--profile", WORKER_PROFILE, "--bin", "lab-worker"],
+        ),
+        wasm32(
+            "test",
+            &[
+                "--profile",
+                WORKER_PROFILE,
+                "-p",
+                "em-lab-browser-tests",
+                "--test",
+                "browser",
+                "--no-run",
+            ],
+        ),
+        wasm32(
+            "build",
+            &["--release", "--bin", "em-lab", "--no-default-features"],
+        ),
+        wasm32(
+            "test",
+            &[
+                "--profile",
+                WORKER_PROFILE,
+                "-p",
+                "em-lab-wasm-bench",
+                "--test",
+                "replay_speed",
+                "--no-run",
+            ],
+        ),
+    ]
 }
 
 /// Run a cargo test command and add up its `test result:` lines.
@@ -194,20 +217,19 @@ fn count_before(line: &str, word: &str) -> usize {
 
 /// wasm-bindgen-test in headless Chromium; Chrome's flags (WebGPU via SwiftShader) are in
 /// webdriver.json at the repo root.
-fn browser_tests() -> Tally {
-    let mut cmd = command(
-        "cargo",
+fn browser_tests(build: Build) -> Tally {
+    let mut cmd = build.cargo(&wasm32(
+        "test",
         &[
-            "test",
-            "--target",
-            "wasm32-unknown-unknown",
+            "--profile",
+            WORKER_PROFILE,
             "-p",
             "em-lab-browser-tests",
             "--test",
             "browser",
             "--no-fail-fast",
         ],
-    );
+    ));
     in_headless_chromium(&mut cmd);
     cargo_tests(cmd)
 }
