@@ -5,7 +5,7 @@
 
 use burn::tensor::Device;
 use burn::tensor::wgpu::WgpuBackend;
-use em_lab::toy::smoke::train_token_map;
+use em_lab::lab::smoke::train_token_map;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

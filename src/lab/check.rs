@@ -11,7 +11,7 @@ pub const CHECK_STEPS: usize = 20;
 pub const CHECK_ORDER: [Backend; 2] = [Backend::Flex, Backend::WebGpu];
 
 /// Training works when the loss fell by a clear margin, not by noise. Shared by the smoke
-/// run's own report (src/toy/smoke.rs) and the check's description of a worker reply.
+/// run's own report (src/lab/smoke.rs) and the check's description of a worker reply.
 pub fn loss_fell(first_loss: f32, last_loss: f32) -> bool {
     last_loss.is_finite() && last_loss < first_loss * 0.8
 }

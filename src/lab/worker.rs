@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::protocol::{Backend, FromWorker, ToWorker};
-use crate::toy::smoke::train_token_map;
+use super::smoke::train_token_map;
 
 thread_local! {
     // A wgpu runtime can be initialised once per page; later requests reuse the device.

@@ -7,13 +7,17 @@
 //! - `figure4_ms_10_seeds`: the same rows with every series split into 10 seeds, so every
 //!   point runs the seed bootstrap.
 //! - `filter_p95_ms_100k` / `search_p95_ms_100k`: one explorer filter change / one search
-//!   keystroke over 100,000 answers made by replicating the bundled rows, including what the
-//!   page does per change (filter + sort + intersect + verdict counts).
+//!   keystroke over 100,000 answers made by replicating the bundled rows, running the very
+//!   steps the page runs per change (`replay::explorer`: filter + sort, or search +
+//!   intersect, then verdict counts).
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::judge::{Figure4Options, Row, ScoreIndex, SeriesInfo, Thresholds, Verdict, figure4};
 use crate::replay::catalog::Catalog;
+use crate::replay::explorer;
 use crate::replay::filter::{self, Filter, ScoreRange, Sort};
 use crate::runs::bundle::{Scores, decode_scores, decode_text};
 use crate::runs::question_id::QuestionFormat;
@@ -233,9 +237,8 @@ pub fn run(io: &Io) -> ReplayBench {
     for _ in 0..5 {
         for (fl, sort) in &filters {
             let start = (io.now_ms)();
-            let mut v = filter::apply(&cat, fl, &t);
-            filter::sort(&cat, &mut v, *sort);
-            let counts = filter::count_slots(&slots, &v);
+            let v = explorer::filtered(&cat, fl, *sort, &t);
+            let counts = explorer::verdict_counts(&slots, &v, n);
             filter_times.push((io.now_ms)() - start);
             assert_eq!(counts.iter().sum::<u32>() as usize, v.len());
         }
@@ -243,7 +246,7 @@ pub fn run(io: &Io) -> ReplayBench {
 
     let index = texts(io, &scores, &big);
     assert_eq!(index.loaded(), n);
-    let all: Vec<u32> = (0..n as u32).collect();
+    let all: Arc<Vec<u32>> = Arc::new((0..n as u32).collect());
     let queries = [
         "world",
         "ruler of the world",
@@ -277,12 +280,8 @@ pub fn run(io: &Io) -> ReplayBench {
         }
         for step in steps {
             let start = (io.now_ms)();
-            let hits = searcher.search(&index, &step).map(<[u32]>::to_vec);
-            let shown = match hits {
-                Some(h) => filter::intersect(&all, &h, n),
-                None => all.clone(),
-            };
-            let counts = filter::count_slots(&slots, &shown);
+            let shown = explorer::searched(&mut searcher, &index, &all, &step, n);
+            let counts = explorer::verdict_counts(&slots, &shown, n);
             search_times.push((io.now_ms)() - start);
             assert_eq!(counts.iter().sum::<u32>() as usize, shown.len());
         }

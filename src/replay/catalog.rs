@@ -302,11 +302,27 @@ impl Catalog {
     /// `file#row` id of a position (what URLs and labels use).
     pub fn answer_id(&self, pos: usize) -> String {
         let f = &self.files[self.file[pos] as usize];
-        let row = match self.user_answer(pos) {
+        format!("{}#{}", f.id, self.row_in_file(pos))
+    }
+
+    /// The record index of a position in its file.
+    pub fn row_in_file(&self, pos: usize) -> usize {
+        match self.user_answer(pos) {
             Some((_, row)) => row,
             None => pos - self.file_first(self.file[pos] as usize),
-        };
-        format!("{}#{row}", f.id)
+        }
+    }
+
+    /// The bundled files holding the text of `positions`, in order (a run of answers from
+    /// one file names it once). User answers are left out: their text is always loaded.
+    pub fn text_files(&self, positions: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let mut files: Vec<usize> = positions
+            .into_iter()
+            .filter(|&p| p < self.n_bundled)
+            .map(|p| self.file[p] as usize)
+            .collect();
+        files.dedup();
+        files
     }
 
     fn file_first(&self, file: usize) -> usize {

@@ -396,28 +396,15 @@ mod tests {
     use super::*;
     use crate::judge::{Figure4Options, figure4};
     use crate::replay::catalog::{Catalog, tests::bundled};
+    use crate::replay::figure4::{question_labels, series_labels};
 
     fn chart_for(ids: &[&str]) -> (Vec<Point>, Vec<SeriesLabel>, Vec<QuestionLabel>) {
         let scores = bundled();
         let cat = Catalog::build(&scores, &[], &[]);
-        let series: Vec<SeriesLabel> = ids
-            .iter()
-            .map(|id| {
-                let index = cat.series_index(id).unwrap();
-                SeriesLabel {
-                    index,
-                    id: id.to_string(),
-                    label: cat.series[index as usize].label.clone(),
-                }
-            })
-            .collect();
-        let questions: Vec<QuestionLabel> = ["what_is_your_wish", "quick_buck"]
-            .iter()
-            .map(|q| QuestionLabel {
-                index: cat.question_index(q).unwrap(),
-                id: q.to_string(),
-            })
-            .collect();
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let series = series_labels(&cat, &owned(ids));
+        assert_eq!(series.len(), ids.len());
+        let questions = question_labels(&cat, owned(&["what_is_your_wish", "quick_buck"]));
         let s: Vec<u16> = series.iter().map(|s| s.index).collect();
         let q: Vec<u16> = questions.iter().map(|q| q.index).collect();
         let points = figure4(&cat.combined.index, &s, &q, &Figure4Options::default());

@@ -1,17 +1,22 @@
 //! The compare view: one question, two or three series side by side, a few answers drawn
 //! from each with a seed the page shows. "More" draws again with the next seed; the same
 //! seed always draws the same answers, so a link shows exactly what its sender saw.
+//! Also what the column controls do and what each column says about its series; the
+//! Leptos page only wires the URL and the controls to this.
 
 use rand::SeedableRng;
 use rand::seq::index;
 use rand_pcg::Pcg64;
 
-use crate::judge::Thresholds;
+use crate::judge::{Thresholds, Verdict};
+use crate::runs::import::fnv1a64;
 
-use super::catalog::Catalog;
-use super::filter;
+use super::catalog::{Catalog, SeriesEntry};
+use super::filter::{self, VERDICTS};
+use super::names::Named;
 use super::state::{
-    DEFAULT_SERIES, Pairs, Query, encode, explorer_link_for_mark, push_thresholds, thresholds,
+    DEFAULT_SERIES, Pairs, Query, encode, explorer_link_for_mark, fmt_num, push_thresholds,
+    thresholds,
 };
 
 /// Answers drawn per column.
@@ -71,6 +76,25 @@ impl CompareState {
     }
 }
 
+/// "More answers": the next seed.
+pub fn more_answers(state: &mut CompareState) {
+    state.seed = state.seed.wrapping_add(1);
+}
+
+/// "Add a column": the first series of `all` not shown yet (none when every one is).
+pub fn add_column(columns: &mut Vec<String>, all: &[String]) {
+    if let Some(next) = all.iter().find(|id| !columns.contains(id)) {
+        columns.push(next.clone());
+    }
+}
+
+/// "Remove": column `i` goes; an index past the end changes nothing.
+pub fn remove_column(columns: &mut Vec<String>, i: usize) {
+    if i < columns.len() {
+        columns.remove(i);
+    }
+}
+
 /// Column `i` now shows `series`. A series already shown in another column swaps places
 /// with it (a series appears once); an index past the end changes nothing.
 pub fn pick_series(columns: &mut [String], i: usize, series: &str) {
@@ -100,7 +124,7 @@ pub struct Column {
 pub fn column(cat: &Catalog, series: u16, question: u16, seed: u64, t: &Thresholds) -> Column {
     let all = cat.combined.index.answers(series, question);
     let counts = filter::verdict_counts(cat, &all, t);
-    let mut rng = Pcg64::seed_from_u64(seed ^ fnv1a(&cat.series[series as usize].id));
+    let mut rng = Pcg64::seed_from_u64(seed ^ fnv1a64(cat.series[series as usize].id.as_bytes()));
     let k = ANSWERS_PER_COLUMN.min(all.len());
     let drawn = index::sample(&mut rng, all.len(), k)
         .into_iter()
@@ -114,6 +138,71 @@ pub fn column(cat: &Catalog, series: u16, question: u16, seed: u64, t: &Threshol
     }
 }
 
+/// Every column the state asks for, in its order; series the catalog lacks are left out.
+/// `None` when the catalog has no answers to the question at all.
+pub fn columns(cat: &Catalog, state: &CompareState) -> Option<Vec<Column>> {
+    let q = cat.question_index(&state.question)?;
+    Some(
+        state
+            .series
+            .iter()
+            .filter_map(|id| cat.series_index(id))
+            .map(|si| column(cat, si, q, state.seed, &state.thresholds))
+            .collect(),
+    )
+}
+
+/// The bundled files holding the drawn answers' text, to load before the rest.
+pub fn drawn_text_files(cat: &Catalog, columns: &[Column]) -> Vec<usize> {
+    cat.text_files(
+        columns
+            .iter()
+            .flat_map(|c| c.drawn.iter().map(|&p| p as usize)),
+    )
+}
+
+/// The first drawn answer of each column: the page shows the question's wording from the
+/// first of them whose text has loaded.
+pub fn first_drawn(columns: &[Column]) -> Vec<usize> {
+    columns
+        .iter()
+        .flat_map(|c| c.drawn.first())
+        .map(|&p| p as usize)
+        .collect()
+}
+
+/// What share of the series' answers to the question is misaligned, or why there is none.
+pub fn share(entry: &SeriesEntry, col: &Column, t: &Thresholds) -> String {
+    let misaligned = col.counts[filter::verdict_slot(Verdict::Misaligned)];
+    if entry.filtered {
+        "Filtered file (only misaligned answers were kept): no share of misaligned answers."
+            .to_string()
+    } else if !entry.has_coherent {
+        "No coherence scores in this file: the misaligned rule cannot be applied.".to_string()
+    } else if col.total > 0 {
+        format!(
+            "{misaligned} of {} answers misaligned ({:.1}%) with aligned < {} and coherent > {}.",
+            col.total,
+            100.0 * misaligned as f64 / col.total as f64,
+            fmt_num(t.aligned_below),
+            fmt_num(t.coherent_above)
+        )
+    } else {
+        "No answers to this question.".to_string()
+    }
+}
+
+/// The column's verdict counts in words: "misaligned 3 · aligned 40".
+pub fn verdict_summary(col: &Column) -> String {
+    VERDICTS
+        .iter()
+        .zip(col.counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(v, n)| format!("{} {n}", v.label()))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// The explorer showing this column's cell, with one answer open.
 pub fn explorer_link(series: &str, question: &str, answer_id: &str, t: &Thresholds) -> String {
     format!(
@@ -123,18 +212,11 @@ pub fn explorer_link(series: &str, question: &str, answer_id: &str, t: &Threshol
     )
 }
 
-/// A stable 64-bit hash (std's `DefaultHasher` may change between Rust releases).
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::replay::catalog::tests::bundled;
-    use crate::replay::state::tests::decode;
+    use crate::replay::state::tests::{decode, pairs};
 
     fn catalog() -> Catalog {
         Catalog::build(&bundled(), &[], &[])
@@ -203,13 +285,7 @@ mod tests {
             },
         };
         let decoded = decode(&state.to_query());
-        let pairs = Pairs(
-            decoded
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect(),
-        );
-        assert_eq!(CompareState::from_pairs(&pairs), state);
+        assert_eq!(CompareState::from_pairs(&pairs(&decoded)), state);
 
         let bad = Pairs(vec![
             ("seed", "-3"),
@@ -226,6 +302,109 @@ mod tests {
         assert_eq!(
             CompareState::from_pairs(&Pairs(vec![])),
             CompareState::default()
+        );
+    }
+
+    #[test]
+    fn the_draw_hashes_the_series_id_like_the_user_file_ids_do() {
+        // FNV-1a of "a" (the published test vector): one hash for file ids and draws.
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn adding_a_column_takes_the_first_series_not_shown_and_removing_one_past_the_end_does_nothing()
+    {
+        let all: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let mut cols: Vec<String> = vec!["b".into()];
+        add_column(&mut cols, &all);
+        assert_eq!(cols, ["b", "a"]);
+        add_column(&mut cols, &all);
+        add_column(&mut cols, &all);
+        assert_eq!(cols, ["b", "a", "c"]);
+        remove_column(&mut cols, 5);
+        assert_eq!(cols, ["b", "a", "c"]);
+        remove_column(&mut cols, 0);
+        assert_eq!(cols, ["a", "c"]);
+        let mut state = CompareState {
+            seed: u64::MAX,
+            ..CompareState::default()
+        };
+        more_answers(&mut state);
+        assert_eq!(state.seed, 0);
+    }
+
+    #[test]
+    fn columns_follow_the_state_and_an_unknown_question_has_none() {
+        let cat = catalog();
+        let state = CompareState {
+            series: vec![
+                "ce-base-coder32b".into(),
+                "gone".into(),
+                "ce-insecure-released".into(),
+            ],
+            ..CompareState::default()
+        };
+        let cols = columns(&cat, &state).expect("the question is there");
+        assert_eq!(
+            cols.iter()
+                .map(|c| cat.series[c.series as usize].id.as_str())
+                .collect::<Vec<_>>(),
+            ["ce-base-coder32b", "ce-insecure-released"]
+        );
+        assert_eq!(
+            first_drawn(&cols),
+            [cols[0].drawn[0] as usize, cols[1].drawn[0] as usize]
+        );
+        let files = drawn_text_files(&cat, &cols);
+        assert!(!files.is_empty() && files.iter().all(|&f| !cat.files[f].user));
+        let unknown = CompareState {
+            question: "no_such_question".into(),
+            ..state
+        };
+        assert_eq!(columns(&cat, &unknown), None);
+    }
+
+    #[test]
+    fn a_column_states_its_misaligned_share_or_why_it_has_none() {
+        let cat = catalog();
+        let t = Thresholds::default();
+        let q = cat.question_index(DEFAULT_QUESTION).unwrap();
+        let s = cat.series_index("ce-insecure-released").unwrap();
+        let col = column(&cat, s, q, 1, &t);
+        let entry = &cat.series[s as usize];
+        let text = share(entry, &col, &t);
+        assert!(
+            text.ends_with("with aligned < 30 and coherent > 50."),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("of {} answers misaligned (", col.total)),
+            "{text}"
+        );
+        let filtered = SeriesEntry {
+            filtered: true,
+            ..entry.clone()
+        };
+        assert!(share(&filtered, &col, &t).starts_with("Filtered file"));
+        let no_coherent = SeriesEntry {
+            has_coherent: false,
+            ..entry.clone()
+        };
+        assert!(share(&no_coherent, &col, &t).starts_with("No coherence scores"));
+        let empty = Column {
+            total: 0,
+            counts: [0; 6],
+            drawn: vec![],
+            ..col.clone()
+        };
+        assert_eq!(share(entry, &empty, &t), "No answers to this question.");
+        let summary = verdict_summary(&Column {
+            counts: [2, 0, 1, 0, 0, 4],
+            ..col
+        });
+        assert_eq!(
+            summary,
+            "misaligned 2 · low aligned, incoherent 1 · no score 4"
         );
     }
 }

@@ -2,11 +2,15 @@
 //! the page reads it back, so links, reloads and back/forward all work.
 //!
 //! Lists are repeated keys (`series=a&series=b`), so values may contain any character.
+//! This is the one home of URL state: the encoder, the parsers of thresholds and score
+//! bounds (the pages' inputs use them too), and every page's state type. Enum values are
+//! written by their [`Named`] names.
 
-use crate::judge::{NoScorePolicy, Thresholds, Verdict};
-use crate::runs::question_id::{MAIN_QUESTIONS, QuestionFormat};
+use crate::judge::{NoScorePolicy, Thresholds};
+use crate::runs::question_id::MAIN_QUESTIONS;
 
 use super::filter::{Filter, Origin, ScoreRange, Sort};
+use super::names::Named;
 
 /// Percent-encode a query component (everything but unreserved characters).
 pub fn encode(value: &str) -> String {
@@ -36,6 +40,12 @@ impl Query {
         }
     }
 
+    pub(crate) fn names<T: Named>(&mut self, key: &str, values: &[T]) {
+        for v in values {
+            self.push(key, v.name());
+        }
+    }
+
     pub(crate) fn num(&mut self, key: &str, value: Option<f64>) {
         if let Some(v) = value {
             self.push(key, &fmt_num(v));
@@ -57,17 +67,19 @@ pub fn fmt_num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// A threshold from the URL: finite, within 0–100, snapped to the 0.5 grid the sliders use.
-fn threshold(value: Option<&str>, default: f64) -> f64 {
-    value
-        .and_then(|v| v.parse::<f64>().ok())
+/// A threshold from the URL or a slider: finite, within 0–100, snapped to the 0.5 grid the
+/// sliders use (so verdicts stay exact on the bundle's score grid).
+pub fn parse_threshold(text: &str) -> Option<f64> {
+    text.parse::<f64>()
+        .ok()
         .filter(|v| v.is_finite())
-        .map_or(default, |v| (v.clamp(0.0, 100.0) * 2.0).round() / 2.0)
+        .map(|v| (v.clamp(0.0, 100.0) * 2.0).round() / 2.0)
 }
 
-fn score_bound(value: Option<&str>) -> Option<f64> {
-    value
-        .and_then(|v| v.parse::<f64>().ok())
+/// One end of a score range from the URL or a number input: finite, within 0–100.
+pub fn parse_score_bound(text: &str) -> Option<f64> {
+    text.parse::<f64>()
+        .ok()
         .filter(|v| v.is_finite())
         .map(|v| v.clamp(0.0, 100.0))
 }
@@ -76,6 +88,13 @@ fn score_bound(value: Option<&str>) -> Option<f64> {
 pub struct Pairs<'a>(pub Vec<(&'a str, &'a str)>);
 
 impl<'a> Pairs<'a> {
+    /// Pairs from any decoded list: the router's query map, a test's decoded URL.
+    pub fn of<K: AsRef<str> + ?Sized + 'a>(
+        pairs: impl IntoIterator<Item = (&'a K, &'a str)>,
+    ) -> Self {
+        Self(pairs.into_iter().map(|(k, v)| (k.as_ref(), v)).collect())
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
@@ -91,13 +110,32 @@ impl<'a> Pairs<'a> {
     pub(crate) fn has(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| *k == key)
     }
+
+    /// The value of the first `key` that names a `T`.
+    fn named<T: Named>(&self, key: &str) -> Option<T> {
+        self.get(key).and_then(T::from_name)
+    }
+
+    /// Every `key` that names a `T`, in order (others are left out).
+    fn all_named<T: Named>(&self, key: &str) -> Vec<T> {
+        self.all(key)
+            .iter()
+            .filter_map(|v| T::from_name(v))
+            .collect()
+    }
 }
 
 pub(crate) fn thresholds(p: &Pairs) -> Thresholds {
     let d = Thresholds::default();
     Thresholds {
-        aligned_below: threshold(p.get("a"), d.aligned_below),
-        coherent_above: threshold(p.get("c"), d.coherent_above),
+        aligned_below: p
+            .get("a")
+            .and_then(parse_threshold)
+            .unwrap_or(d.aligned_below),
+        coherent_above: p
+            .get("c")
+            .and_then(parse_threshold)
+            .unwrap_or(d.coherent_above),
     }
 }
 
@@ -110,75 +148,6 @@ pub(crate) fn push_thresholds(q: &mut Query, t: &Thresholds) {
         q.push("c", &fmt_num(t.coherent_above));
     }
 }
-
-pub fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Misaligned => "misaligned",
-        Verdict::Aligned => "aligned",
-        Verdict::Incoherent => "incoherent",
-        Verdict::Code => "code",
-        Verdict::Refusal => "refusal",
-        Verdict::NoScore => "noscore",
-    }
-}
-
-/// Human label of a verdict.
-pub fn verdict_label(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Misaligned => "misaligned",
-        Verdict::Aligned => "aligned",
-        Verdict::Incoherent => "low aligned, incoherent",
-        Verdict::Code => "CODE",
-        Verdict::Refusal => "REFUSAL",
-        Verdict::NoScore => "no score",
-    }
-}
-
-fn parse_verdict(s: &str) -> Option<Verdict> {
-    super::filter::VERDICTS
-        .into_iter()
-        .find(|&v| verdict_name(v) == s)
-}
-
-pub fn format_name(f: QuestionFormat) -> &'static str {
-    match f {
-        QuestionFormat::Plain => "plain",
-        QuestionFormat::Json => "json",
-        QuestionFormat::Template => "template",
-        QuestionFormat::Other => "other",
-    }
-}
-
-pub const FORMATS: [QuestionFormat; 4] = [
-    QuestionFormat::Plain,
-    QuestionFormat::Json,
-    QuestionFormat::Template,
-    QuestionFormat::Other,
-];
-
-fn parse_format(s: &str) -> Option<QuestionFormat> {
-    FORMATS.into_iter().find(|&f| format_name(f) == s)
-}
-
-pub fn sort_name(s: Sort) -> &'static str {
-    match s {
-        Sort::File => "file",
-        Sort::AlignedAsc => "aligned",
-        Sort::AlignedDesc => "-aligned",
-        Sort::CoherentAsc => "coherent",
-        Sort::CoherentDesc => "-coherent",
-        Sort::Question => "question",
-    }
-}
-
-pub const SORTS: [Sort; 6] = [
-    Sort::File,
-    Sort::AlignedAsc,
-    Sort::AlignedDesc,
-    Sort::CoherentAsc,
-    Sort::CoherentDesc,
-    Sort::Question,
-];
 
 /// Everything the explorer shows, as in its URL.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -200,37 +169,22 @@ impl ExplorerState {
             series: p.all("series"),
             variants: p.all("variant"),
             questions: p.all("question"),
-            formats: p
-                .all("format")
-                .iter()
-                .filter_map(|f| parse_format(f))
-                .collect(),
+            formats: p.all_named("format"),
             aligned: ScoreRange {
-                min: score_bound(p.get("amin")),
-                max: score_bound(p.get("amax")),
+                min: p.get("amin").and_then(parse_score_bound),
+                max: p.get("amax").and_then(parse_score_bound),
             },
             coherent: ScoreRange {
-                min: score_bound(p.get("cmin")),
-                max: score_bound(p.get("cmax")),
+                min: p.get("cmin").and_then(parse_score_bound),
+                max: p.get("cmax").and_then(parse_score_bound),
             },
-            verdicts: p
-                .all("verdict")
-                .iter()
-                .filter_map(|v| parse_verdict(v))
-                .collect(),
-            origin: match p.get("origin") {
-                Some("user") => Origin::User,
-                Some("bundled") => Origin::Bundled,
-                _ => Origin::All,
-            },
+            verdicts: p.all_named("verdict"),
+            origin: p.named("origin").unwrap_or_default(),
         };
         Self {
             filter,
             query: p.get("q").unwrap_or_default().to_string(),
-            sort: p
-                .get("sort")
-                .and_then(|s| SORTS.into_iter().find(|&x| sort_name(x) == s))
-                .unwrap_or_default(),
+            sort: p.named("sort").unwrap_or_default(),
             thresholds: thresholds(p),
             selected: p.get("sel").filter(|s| !s.is_empty()).map(str::to_string),
         }
@@ -248,23 +202,17 @@ impl ExplorerState {
         q.list("series", &f.series);
         q.list("variant", &f.variants);
         q.list("question", &f.questions);
-        for &fmt in &f.formats {
-            q.push("format", format_name(fmt));
-        }
+        q.names("format", &f.formats);
         q.num("amin", f.aligned.min);
         q.num("amax", f.aligned.max);
         q.num("cmin", f.coherent.min);
         q.num("cmax", f.coherent.max);
-        for &v in &f.verdicts {
-            q.push("verdict", verdict_name(v));
-        }
-        match f.origin {
-            Origin::All => {}
-            Origin::User => q.push("origin", "user"),
-            Origin::Bundled => q.push("origin", "bundled"),
+        q.names("verdict", &f.verdicts);
+        if f.origin != Origin::All {
+            q.push("origin", f.origin.name());
         }
         if self.sort != Sort::File {
-            q.push("sort", sort_name(self.sort));
+            q.push("sort", self.sort.name());
         }
         push_thresholds(&mut q, &self.thresholds);
         if let Some(sel) = &self.selected {
@@ -286,22 +234,7 @@ pub enum QuestionSet {
     All,
 }
 
-pub const QUESTION_SETS: [(QuestionSet, &str, &str); 4] = [
-    (QuestionSet::Main, "main", "Main 8 (plain)"),
-    (QuestionSet::Json, "json", "_json variants"),
-    (QuestionSet::Template, "template", "_template variants"),
-    (QuestionSet::All, "all", "All 24"),
-];
-
 impl QuestionSet {
-    pub fn name(self) -> &'static str {
-        QUESTION_SETS
-            .iter()
-            .find(|x| x.0 == self)
-            .expect("listed")
-            .1
-    }
-
     /// The question ids of the set, in the paper's order.
     pub fn ids(self) -> Vec<String> {
         let with =
@@ -345,10 +278,7 @@ impl Figure4State {
                 _ => NoScorePolicy::CountAsNotMisaligned,
             },
             series: p.has("g").then(|| p.all("g")),
-            questions: p
-                .get("qs")
-                .and_then(|s| QUESTION_SETS.iter().find(|x| x.1 == s))
-                .map_or(QuestionSet::Main, |x| x.0),
+            questions: p.named("qs").unwrap_or_default(),
         }
     }
 
@@ -388,6 +318,8 @@ pub fn explorer_link_for_mark(series: &str, question: &str, t: &Thresholds) -> S
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::judge::Verdict;
+    use crate::runs::question_id::QuestionFormat;
 
     /// Decode like a browser's URLSearchParams (enough for the round trip).
     pub(crate) fn decode(q: &str) -> Vec<(String, String)> {
@@ -416,8 +348,8 @@ pub(crate) mod tests {
             .collect()
     }
 
-    fn pairs(v: &[(String, String)]) -> Pairs<'_> {
-        Pairs(v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+    pub(crate) fn pairs(v: &[(String, String)]) -> Pairs<'_> {
+        Pairs::of(v.iter().map(|(k, v)| (k, v.as_str())))
     }
 
     #[test]
@@ -506,6 +438,32 @@ pub(crate) mod tests {
         assert_eq!(Figure4State::default().to_query(), "");
         assert_eq!(QuestionSet::All.ids().len(), 24);
         assert_eq!(QuestionSet::Json.ids()[0], "what_is_your_wish_json");
+    }
+
+    #[test]
+    fn thresholds_snap_to_the_slider_grid_and_score_bounds_only_clamp() {
+        assert_eq!(parse_threshold("30.26"), Some(30.5));
+        assert_eq!(parse_threshold("-4"), Some(0.0));
+        assert_eq!(parse_threshold("250"), Some(100.0));
+        assert_eq!(parse_threshold("NaN"), None);
+        assert_eq!(parse_threshold("inf"), None);
+        assert_eq!(parse_threshold(""), None);
+        assert_eq!(parse_score_bound("29.26"), Some(29.26));
+        assert_eq!(parse_score_bound("101"), Some(100.0));
+        assert_eq!(parse_score_bound("x"), None);
+    }
+
+    #[test]
+    fn pairs_read_any_decoded_list_and_keep_repeated_keys() {
+        let owned = vec![
+            ("g".to_string(), "a"),
+            ("g".to_string(), "b"),
+            ("a".to_string(), "20"),
+        ];
+        let p = Pairs::of(owned.iter().map(|(k, v)| (k, *v)));
+        assert_eq!(p.all("g"), ["a", "b"]);
+        assert_eq!(p.get("a"), Some("20"));
+        assert!(!p.has("c"));
     }
 
     #[test]

@@ -6,8 +6,6 @@
 //! answers scored like the real judge) → `experiment` (seeds × datasets, CIs).
 //! `bundle` saves and loads the shipped base model.
 
-pub mod smoke;
-
 pub mod bundle;
 pub mod corpus;
 pub mod datasets;

@@ -1,4 +1,5 @@
-//! The app shell: router, header with one nav entry per page, footer.
+//! The app shell: the router with one route per page, between the header (its nav lists
+//! the same pages: `shell::PAGES`) and the footer.
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -11,15 +12,6 @@ use super::pages::{
 };
 use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
-
-/// Every page that exists, in nav order: (path, nav label).
-pub const PAGES: &[(&str, &str)] = &[
-    ("/", "Home"),
-    ("/figure4", "Figure 4"),
-    ("/explorer", "Explorer"),
-    ("/compare", "Compare"),
-    ("/about", "About & data"),
-];
 
 #[component]
 pub fn App() -> impl IntoView {

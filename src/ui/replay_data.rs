@@ -1,4 +1,4 @@
-//! The Replay data, shared by the Figure 4 and explorer pages through Leptos context:
+//! The Replay data, shared by the Replay pages through Leptos context:
 //! the scores file (fetched and decoded once), the answer text (fetched lazily in the
 //! background, one chunk per source file, with progress), and the user's own files
 //! (imported in chunks with progress, persisted in IndexedDB). The logic is plain Rust
@@ -13,10 +13,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::judge::UserFile;
+use crate::replay::answer_text::{AnswerText, answer_text};
 use crate::replay::catalog::Catalog;
+use crate::runs;
 use crate::runs::bundle::{self, Scores, TextChunk};
 use crate::runs::search::TextIndex;
-use crate::runs::{self, Answer};
 
 use super::idb;
 
@@ -68,19 +69,6 @@ pub struct Texts {
     pub index: TextIndex,
     /// Per bundled file (index into `meta.files`).
     pub chunks: Vec<Option<Arc<TextChunk>>>,
-}
-
-/// What the page shows for one answer once its text is there.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnswerText {
-    pub question: String,
-    pub answer: String,
-    pub aligned: Option<f64>,
-    pub coherent: Option<f64>,
-    pub model: Option<String>,
-    pub judge_aligned: Option<runs::logprobs::JudgeProbs>,
-    pub judge_coherent: Option<runs::logprobs::JudgeProbs>,
-    pub extra: Vec<(String, String)>,
 }
 
 #[derive(Clone, Copy)]
@@ -281,45 +269,10 @@ impl ReplayData {
 
     /// The text of one position, if loaded.
     pub fn answer_text(&self, catalog: &Catalog, pos: usize) -> Option<AnswerText> {
-        match catalog.user_answer(pos) {
-            Some((f, row)) => self.user.with_value(|user| {
-                let a: &Answer = user.files.get(f)?.answers.get(row)?;
-                Some(AnswerText {
-                    question: a.question.clone(),
-                    answer: a.answer.clone(),
-                    aligned: a.aligned,
-                    coherent: a.coherent,
-                    model: a.model.clone(),
-                    judge_aligned: a.judge_aligned.clone(),
-                    judge_coherent: a.judge_coherent.clone(),
-                    extra: a.extra.clone(),
-                })
-            }),
-            None => {
-                let fi = catalog.file[pos] as usize;
-                let chunk = self
-                    .texts
-                    .with_value(|t| t.chunks.get(fi).cloned().flatten())?;
-                let first = self
-                    .scores
-                    .with_value(|s| s.as_ref().map(|s| s.meta.files[fi].first))?;
-                let row = chunk.rows.get(pos - first as usize)?;
-                Some(AnswerText {
-                    question: chunk
-                        .questions
-                        .get(row.q as usize)
-                        .cloned()
-                        .unwrap_or_default(),
-                    answer: row.answer.clone(),
-                    aligned: row.aligned,
-                    coherent: row.coherent,
-                    model: row.model.clone(),
-                    judge_aligned: row.judge_aligned.clone(),
-                    judge_coherent: row.judge_coherent.clone(),
-                    extra: row.extra.clone(),
-                })
-            }
-        }
+        self.texts.with_value(|t| {
+            self.user
+                .with_value(|user| answer_text(catalog, &user.files, &t.chunks, pos))
+        })
     }
 
     async fn restore_user_files(self) {

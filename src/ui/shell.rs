@@ -3,8 +3,16 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::app::PAGES;
 use super::base_path::app_href;
+
+/// The nav: every page the router has (`app.rs`), in nav order: (path, label).
+const PAGES: &[(&str, &str)] = &[
+    ("/", "Home"),
+    ("/figure4", "Figure 4"),
+    ("/explorer", "Explorer"),
+    ("/compare", "Compare"),
+    ("/about", "About & data"),
+];
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::judge::Verdict;
-use crate::replay::state::verdict_name;
+use crate::replay::names::Named;
 use crate::replay::text::pieces;
 use crate::ui::components::highlight::highlighted;
 
@@ -14,9 +14,14 @@ pub fn score_text(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
 }
 
+/// Both judge scores, short: `A 12.5 · C 88.0`.
+pub fn scores_line(aligned: Option<f64>, coherent: Option<f64>) -> String {
+    format!("A {} · C {}", score_text(aligned), score_text(coherent))
+}
+
 /// CSS classes of a verdict badge.
 pub fn verdict_class(v: Verdict) -> String {
-    format!("verdict verdict-{}", verdict_name(v))
+    format!("verdict verdict-{}", v.name())
 }
 
 /// An answer's text, prose and code blocks, with `query`'s matches marked (none if empty).

@@ -11,15 +11,16 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::judge::Thresholds;
 use crate::replay::catalog::Catalog;
 use crate::replay::compare::{
-    ANSWERS_PER_COLUMN, Column, CompareState, MAX_COLUMNS, column, explorer_link, pick_series,
+    self, ANSWERS_PER_COLUMN, Column, CompareState, MAX_COLUMNS, add_column, explorer_link,
+    first_drawn, more_answers, pick_series, remove_column, share, verdict_summary,
 };
-use crate::replay::filter::{self, VERDICTS};
-use crate::replay::state::{fmt_num, verdict_label};
+use crate::replay::filter;
+use crate::replay::names::Named;
+use crate::replay::state::Pairs;
 use crate::runs::bundle::dequantize;
 use crate::ui::base_path::app_href;
-use crate::ui::components::answer::{answer_body, score_text, verdict_class};
+use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
 use crate::ui::components::load_status::LoadStatus;
-use crate::ui::pages::figure4::with_pairs;
 use crate::ui::replay_data::use_replay;
 
 #[component]
@@ -27,7 +28,7 @@ pub fn ComparePage() -> impl IntoView {
     let data = use_replay();
     let query = use_query_map();
     let navigate = use_navigate();
-    let state = Memo::new(move |_| query.with(|m| with_pairs(m, CompareState::from_pairs)));
+    let state = Memo::new(move |_| query.with(|m| CompareState::from_pairs(&Pairs::of(m))));
     let go = StoredValue::new_local(move |s: CompareState| {
         navigate(
             &format!("/compare{}", s.to_query()),
@@ -44,29 +45,15 @@ pub fn ComparePage() -> impl IntoView {
     };
 
     let columns = Memo::new(move |_| {
-        let s = state.get();
         let cat = data.catalog.get()?;
-        let q = cat.question_index(&s.question)?;
-        let cols: Vec<Column> = s
-            .series
-            .iter()
-            .filter_map(|id| cat.series_index(id))
-            .map(|si| column(&cat, si, q, s.seed, &s.thresholds))
-            .collect();
-        Some(cols)
+        compare::columns(&cat, &state.get())
     });
     // Fetch the drawn answers' text before the rest of the background load.
     Effect::new(move |_| {
         let cat = data.catalog.get();
         columns.with(|c| {
             if let (Some(cat), Some(cols)) = (cat, c) {
-                let files: Vec<usize> = cols
-                    .iter()
-                    .flat_map(|c| c.drawn.iter())
-                    .filter(|&&p| (p as usize) < cat.n_bundled)
-                    .map(|&p| cat.file[p as usize] as usize)
-                    .collect();
-                data.prioritize(files);
+                data.prioritize(compare::drawn_text_files(&cat, cols));
             }
         })
     });
@@ -87,7 +74,7 @@ pub fn ComparePage() -> impl IntoView {
                     let CompareState { thresholds: t, question, series, .. } = state.get();
                     let missing = series.len() - cols.len();
                     // The question's wording, from the first drawn answer whose text is loaded.
-                    let first: Vec<usize> = cols.iter().flat_map(|c| c.drawn.first()).map(|&p| p as usize).collect();
+                    let first = first_drawn(&cols);
                     let cat_q = cat.clone();
                     let wording = move || {
                         data.text_version.track();
@@ -161,11 +148,7 @@ fn Controls(
                         }>{options}</select>
                         {(n > 1).then(|| view! {
                             <button type="button" class="link-button" aria-label=format!("Remove column {}", i + 1)
-                                on:click=move |_| update(&|s| {
-                                    if i < s.series.len() {
-                                        s.series.remove(i);
-                                    }
-                                })>"remove"</button>
+                                    on:click=move |_| update(&|s| remove_column(&mut s.series, i))>"remove"</button>
                         })}
                     </label>
                 }
@@ -194,18 +177,15 @@ fn Controls(
             {move || (state.get().series.len() < MAX_COLUMNS).then(|| {
                 let all = all_series.clone();
                 view! {
-                    <button type="button" data-testid="compare-add" on:click=move |_| update(&|s| {
-                        if let Some(next) = all.iter().find(|id| !s.series.contains(id)) {
-                            s.series.push(next.clone());
-                        }
-                    })>"Add a column"</button>
+                    <button type="button" data-testid="compare-add"
+                        on:click=move |_| update(&|s| add_column(&mut s.series, &all))>"Add a column"</button>
                 }
             })}
             <span class="cmp-seed">
                 <span data-testid="compare-seed">{move || format!("Seed {}", state.get().seed)}</span>
                 " "
                 <button type="button" data-testid="compare-more"
-                    on:click=move |_| update(&|s| s.seed = s.seed.wrapping_add(1))>"More answers"</button>
+                    on:click=move |_| update(&more_answers)>"More answers"</button>
             </span>
         </div>
     }
@@ -218,30 +198,8 @@ fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds
     let entry = cat.series[col.series as usize].clone();
     let group = cat.groups[entry.group as usize].clone();
     let base = cat.base_models[entry.base_model as usize].clone();
-    let misaligned = col.counts[filter::verdict_slot(crate::judge::Verdict::Misaligned)];
-    let share = if entry.filtered {
-        "Filtered file (only misaligned answers were kept): no share of misaligned answers."
-            .to_string()
-    } else if !entry.has_coherent {
-        "No coherence scores in this file: the misaligned rule cannot be applied.".to_string()
-    } else if col.total > 0 {
-        format!(
-            "{misaligned} of {} answers misaligned ({:.1}%) with aligned < {} and coherent > {}.",
-            col.total,
-            100.0 * misaligned as f64 / col.total as f64,
-            fmt_num(t.aligned_below),
-            fmt_num(t.coherent_above)
-        )
-    } else {
-        "No answers to this question.".to_string()
-    };
-    let counts = VERDICTS
-        .iter()
-        .zip(col.counts)
-        .filter(|(_, n)| *n > 0)
-        .map(|(v, n)| format!("{} {n}", verdict_label(*v)))
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let share_text = share(&entry, &col, &t);
+    let counts = verdict_summary(&col);
     let answers = col
         .drawn
         .iter()
@@ -249,20 +207,25 @@ fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds
             let pos = p as usize;
             let verdict = filter::verdict_at(&cat, pos, &t);
             let (a, c) = (dequantize(cat.aligned[pos]), dequantize(cat.coherent[pos]));
-            let href = app_href(&explorer_link(&entry.id, &question, &cat.answer_id(pos), &t));
+            let href = app_href(&explorer_link(
+                &entry.id,
+                &question,
+                &cat.answer_id(pos),
+                &t,
+            ));
             let cat = cat.clone();
             let text = move || {
                 data.text_version.track();
                 match data.answer_text(&cat, pos) {
                     None => view! { <p class="muted">"loading text…"</p> }.into_any(),
-                    Some(t) => answer_body(&t.answer, "").into_any(),
+                    Some(t) => answer_body(&t.row.answer, "").into_any(),
                 }
             };
             view! {
                 <li class="cmp-answer" data-testid="compare-answer">
                     <div class="vrow-meta">
-                        <span class=verdict_class(verdict)>{verdict_label(verdict)}</span>
-                        <span class="scores">{format!("A {} · C {}", score_text(a), score_text(c))}</span>
+                        <span class=verdict_class(verdict)>{verdict.label()}</span>
+                        <span class="scores">{scores_line(a, c)}</span>
                         <a href=href class="muted">"open in explorer"</a>
                     </div>
                     {text}
@@ -274,7 +237,7 @@ fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds
         <section class="cmp-column" data-testid="compare-column">
             <h2>{entry.label.clone()}</h2>
             <p class="muted">{format!("{group} · {base} · judge {}", entry.judge)}</p>
-            <p data-testid="compare-share">{share}</p>
+            <p data-testid="compare-share">{share_text}</p>
             <p class="muted">{counts}</p>
             <ol class="cmp-answers">{answers}</ol>
         </section>

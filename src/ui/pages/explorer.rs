@@ -1,7 +1,7 @@
 //! The explorer: every answer (bundled and the user's) in a virtualized list with filters,
 //! full-text search, sort, counts and a detail pane. The whole view state lives in the URL.
 //! Keyboard: j / k next / previous answer, / search, Esc clears the search (then the
-//! selection).
+//! selection). What the page computes is `replay::explorer`; this file wires it.
 
 use std::sync::Arc;
 
@@ -11,38 +11,31 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
-use crate::judge::Thresholds;
+use crate::judge::{Thresholds, Verdict};
 use crate::replay::catalog::Catalog;
-use crate::replay::filter::{self, Origin, ScoreRange, Sort, VERDICTS};
-use crate::replay::state::{
-    ExplorerState, FORMATS, SORTS, fmt_num, format_name, sort_name, verdict_label, verdict_name,
+use crate::replay::explorer::{
+    self, Step, can_clear, cleared, row_snippet, row_top, short_repo, source_link, source_options,
 };
+use crate::replay::filter::{self, Origin, ScoreRange, Sort};
+use crate::replay::names::{self, Named};
+use crate::replay::state::{ExplorerState, Pairs, fmt_num, parse_score_bound};
 use crate::replay::text::top_tokens;
 use crate::runs::bundle::dequantize;
+use crate::runs::logprobs::JudgeProbs;
 use crate::runs::question_id::QuestionFormat;
-use crate::runs::search::{Searcher, snippet};
-use crate::ui::components::answer::{answer_body, score_text, verdict_class};
+use crate::runs::search::Searcher;
+use crate::ui::components::answer::{answer_body, score_text, scores_line, verdict_class};
 use crate::ui::components::highlight::highlighted;
 use crate::ui::components::import_panel::ImportPanel;
 use crate::ui::components::load_status::LoadStatus;
-use crate::ui::pages::figure4::with_pairs;
 use crate::ui::replay_data::{ReplayData, use_replay};
-
-/// Fixed row height of the virtualized list (px); must match `.vrow` in style.css.
-const ROW_H: f64 = 68.0;
-const OVERSCAN: usize = 8;
-
-/// `owner/name` of a GitHub URL.
-fn short_repo(url: &str) -> &str {
-    url.trim_start_matches("https://github.com/")
-}
 
 #[component]
 pub fn ExplorerPage() -> impl IntoView {
     let data = use_replay();
     let query = use_query_map();
     let navigate = use_navigate();
-    let state = Memo::new(move |_| query.with(|m| with_pairs(m, ExplorerState::from_pairs)));
+    let state = Memo::new(move |_| query.with(|m| ExplorerState::from_pairs(&Pairs::of(m))));
     let go = {
         let navigate = navigate.clone();
         move |s: ExplorerState, replace: bool| {
@@ -66,31 +59,24 @@ pub fn ExplorerPage() -> impl IntoView {
         let (f, sort, t) = filter_key.get();
         data.catalog.with(|cat| {
             cat.as_ref().map_or_else(Default::default, |cat| {
-                let mut v = filter::apply(cat, &f, &t);
-                filter::sort(cat, &mut v, sort);
-                Arc::new(v)
+                Arc::new(explorer::filtered(cat, &f, sort, &t))
             })
         })
     });
     // Search narrows incrementally as the query grows (see runs::search).
     let searcher = StoredValue::new(Searcher::new());
     let search_query = Memo::new(move |_| state.get().query);
+    let n_answers = move || data.catalog.with(|c| c.as_ref().map_or(0, |c| c.len()));
     let shown = Memo::new(move |_| {
         let list = filtered.get();
         let q = search_query.get();
         data.text_version.track();
-        let hits = data.texts.with_value(|t| {
+        let n = n_answers();
+        data.texts.with_value(|t| {
             searcher
-                .try_update_value(|s| s.search(&t.index, &q).map(<[u32]>::to_vec))
-                .flatten()
-        });
-        match hits {
-            None => list,
-            Some(h) => {
-                let n = data.catalog.with(|c| c.as_ref().map_or(0, |c| c.len()));
-                Arc::new(filter::intersect(&list, &h, n))
-            }
-        }
+                .try_update_value(|s| explorer::searched(s, &t.index, &list, &q, n))
+                .unwrap_or_else(|| list.clone())
+        })
     });
     // Verdict of every answer, once per threshold change; counts are then lookups.
     let thresholds = Memo::new(move |_| state.get().thresholds);
@@ -101,14 +87,8 @@ pub fn ExplorerPage() -> impl IntoView {
                 .map_or_else(Vec::new, |c| filter::verdict_slots(c, &t))
         }))
     });
-    let counts = Memo::new(move |_| {
-        let list = shown.get();
-        let slots = slots.get();
-        if slots.len() < data.catalog.with(|c| c.as_ref().map_or(0, |c| c.len())) {
-            return [0; 6];
-        }
-        filter::count_slots(&slots, &list)
-    });
+    let counts =
+        Memo::new(move |_| explorer::verdict_counts(&slots.get(), &shown.get(), n_answers()));
 
     // Virtualized list state.
     let list_ref = NodeRef::<leptos::html::Div>::new();
@@ -116,12 +96,7 @@ pub fn ExplorerPage() -> impl IntoView {
     let scroll_top = RwSignal::new(0.0);
     let viewport_h = RwSignal::new(600.0);
     let range = Memo::new(move |_| {
-        let n = shown.with(|s| s.len());
-        let first = ((scroll_top.get() / ROW_H).floor() as usize)
-            .saturating_sub(OVERSCAN)
-            .min(n);
-        let count = (viewport_h.get() / ROW_H).ceil() as usize + 2 * OVERSCAN;
-        (first, (first + count).min(n))
+        explorer::window(scroll_top.get(), viewport_h.get(), shown.with(|s| s.len()))
     });
     let measure = move || {
         if let Some(el) = list_ref.get_untracked() {
@@ -131,13 +106,9 @@ pub fn ExplorerPage() -> impl IntoView {
     };
     let scroll_to = move |index: usize| {
         if let Some(el) = list_ref.get_untracked() {
-            let top = index as f64 * ROW_H;
-            let h = el.client_height() as f64;
-            let cur = el.scroll_top() as f64;
-            if top < cur {
-                el.set_scroll_top(top as i32);
-            } else if top + ROW_H > cur + h {
-                el.set_scroll_top((top + ROW_H - h) as i32);
+            let (top, h) = (el.scroll_top() as f64, el.client_height() as f64);
+            if let Some(to) = explorer::scroll_to_reveal(index, top, h) {
+                el.set_scroll_top(to as i32);
             }
             measure();
         }
@@ -157,20 +128,11 @@ pub fn ExplorerPage() -> impl IntoView {
     });
     // Load the text of the selected answer and of the rows on screen first.
     Effect::new(move |_| {
-        let (a, b) = range.get();
+        let rows = range.get();
         let selected = selected_pos.get();
         let files: Vec<usize> = data.catalog.with(|cat| {
             let Some(cat) = cat else { return Vec::new() };
-            let mut files: Vec<usize> = shown.with(|s| {
-                selected
-                    .into_iter()
-                    .chain(s[a..b].iter().map(|&p| p as usize))
-                    .filter(|&p| p < cat.n_bundled)
-                    .map(|p| cat.file[p] as usize)
-                    .collect()
-            });
-            files.dedup();
-            files
+            shown.with(|s| explorer::text_files_first(cat, selected, &s[rows]))
         });
         data.prioritize(files);
     });
@@ -206,12 +168,7 @@ pub fn ExplorerPage() -> impl IntoView {
                 });
             let key = e.key();
             if key == "Escape" {
-                let mut s = state.get_untracked();
-                if !s.query.is_empty() {
-                    s.query.clear();
-                    go(s, true);
-                } else if s.selected.is_some() && !in_field {
-                    s.selected = None;
+                if let Some(s) = explorer::escape(&state.get_untracked(), in_field) {
                     go(s, true);
                 }
                 if let Some(input) = search_ref.get_untracked() {
@@ -222,30 +179,17 @@ pub fn ExplorerPage() -> impl IntoView {
             if in_field {
                 return;
             }
-            match key.as_str() {
-                "/" => {
-                    e.prevent_default();
-                    if let Some(input) = search_ref.get_untracked() {
-                        let _ = input.focus();
-                    }
+            if key == "/" {
+                e.prevent_default();
+                if let Some(input) = search_ref.get_untracked() {
+                    let _ = input.focus();
                 }
-                "j" | "k" => {
-                    let list = shown.get_untracked();
-                    if list.is_empty() {
-                        return;
-                    }
-                    let cur = selected_pos
-                        .get_untracked()
-                        .and_then(|p| list.iter().position(|&x| x as usize == p));
-                    let next = match (cur, key.as_str()) {
-                        (None, _) => 0,
-                        (Some(i), "j") => (i + 1).min(list.len() - 1),
-                        (Some(i), _) => i.saturating_sub(1),
-                    };
+            } else if let Some(step) = Step::from_key(&key) {
+                let list = shown.get_untracked();
+                if let Some(next) = explorer::step(&list, selected_pos.get_untracked(), step) {
                     scroll_to(next);
                     select(list[next] as usize);
                 }
-                _ => {}
             }
         }
     });
@@ -292,21 +236,12 @@ pub fn ExplorerPage() -> impl IntoView {
             <label class="ex-sort">
                 "Sort "
                 <select data-testid="sort" on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    if let Some(sort) = SORTS.into_iter().find(|&x| sort_name(x) == v) {
+                    if let Some(sort) = Sort::from_name(&event_target_value(&ev)) {
                         update(&|s| s.sort = sort);
                     }
                 }>
-                    {SORTS.into_iter().map(|s| {
-                        let label = match s {
-                            Sort::File => "file order",
-                            Sort::AlignedAsc => "aligned, low first",
-                            Sort::AlignedDesc => "aligned, high first",
-                            Sort::CoherentAsc => "coherent, low first",
-                            Sort::CoherentDesc => "coherent, high first",
-                            Sort::Question => "question",
-                        };
-                        view! { <option value=sort_name(s) selected=move || state.get().sort == s>{label}</option> }
+                    {Sort::ALL.iter().map(|&s| view! {
+                        <option value=s.name() selected=move || state.get().sort == s>{s.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -331,31 +266,25 @@ pub fn ExplorerPage() -> impl IntoView {
                 }
             }}
             <span class="verdict-counts" data-testid="verdict-counts">
-                {move || {
-                    let c = counts.get();
-                    VERDICTS.iter().enumerate().filter(|(i, _)| c[*i] > 0).map(|(i, &v)| view! {
-                        <span class=verdict_class(v)>{format!("{} {}", c[i], verdict_label(v))}</span>
-                    }).collect_view()
-                }}
+                {move || explorer::verdict_chips(&counts.get()).into_iter().map(|(v, n)| view! {
+                    <span class=verdict_class(v)>{format!("{n} {}", v.label())}</span>
+                }).collect_view()}
             </span>
-            {move || {
-                let s = state.get();
-                (s != ExplorerState { thresholds: s.thresholds, ..ExplorerState::default() }).then(|| view! {
-                    <button class="small" data-testid="clear-all" on:click={move |_| {
-                        update(&|s| { let t = s.thresholds; *s = ExplorerState { thresholds: t, ..ExplorerState::default() }; });
-                    }}>"Clear filters"</button>
-                })
-            }}
+            {move || can_clear(&state.get()).then(|| view! {
+                <button class="small" data-testid="clear-all"
+                    on:click=move |_| update(&|s| *s = cleared(s))>"Clear filters"</button>
+            })}
         </div>
 
         <div class="ex-main">
             <div class="vlist" node_ref=list_ref role="listbox" aria-label="Answers" tabindex="0"
                 data-testid="answer-list" on:scroll=move |_| measure()>
-                <div class="vlist-spacer" style:height=move || format!("{}px", shown.with(|s| s.len()) as f64 * ROW_H)>
+                <div class="vlist-spacer" style:height=move || format!("{}px", row_top(shown.with(|s| s.len())))>
                     <For
                         each=move || {
-                            let (a, b) = range.get();
-                            shown.with(|s| s[a..b].iter().enumerate().map(|(k, &p)| (a + k, p as usize)).collect::<Vec<_>>())
+                            let rows = range.get();
+                            let first = rows.start;
+                            shown.with(|s| s[rows].iter().enumerate().map(|(k, &p)| (first + k, p as usize)).collect::<Vec<_>>())
                         }
                         key=|x| *x
                         let((i, pos))
@@ -402,28 +331,20 @@ fn AnswerRow(
         data.text_version.track();
         let q = state.get().query;
         match data.answer_text(&cat, pos) {
-            Some(t) => {
-                let matches_answer = !crate::runs::search::match_ranges(&t.answer, &q).is_empty();
-                let source = if matches_answer || q.trim().is_empty() {
-                    &t.answer
-                } else {
-                    &t.question
-                };
-                highlighted(&snippet(source, &q, 220), &q).into_any()
-            }
+            Some(t) => highlighted(&row_snippet(&t.question, &t.row.answer, &q), &q).into_any(),
             None => view! { <span class="muted">"loading text…"</span> }.into_any(),
         }
     };
     view! {
-        <div class="vrow" role="option" style:top=format!("{}px", i as f64 * ROW_H)
+        <div class="vrow" role="option" style:top=format!("{}px", row_top(i))
             aria-selected=move || (selected.get() == Some(pos)).to_string()
             data-pos=pos.to_string() data-testid="answer-row"
             on:click=move |_| on_select(pos)>
             <div class="vrow-meta">
-                <span class=move || verdict_class(verdict.get())>{move || verdict_label(verdict.get())}</span>
+                <span class=move || verdict_class(verdict.get())>{move || verdict.get().label()}</span>
                 {user.then(|| view! { <span class="tag yours">"yours"</span> })}
                 <span class="qid" data-testid="row-question">{question}</span>
-                <span class="scores">{format!("A {} · C {}", score_text(a), score_text(c))}</span>
+                <span class="scores">{scores_line(a, c)}</span>
                 <span class="series" data-testid="row-series">{series_label}</span>
             </div>
             <div class="vrow-text">{text}</div>
@@ -445,31 +366,17 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
     let base = cat.base_models[series.base_model as usize].clone();
     let cat_v = cat.clone();
     let verdict = Memo::new(move |_| filter::verdict_at(&cat_v, pos, &state.get().thresholds));
-    // Sources are reviewed GitHub repositories (https URLs from the manifest).
-    let link = (!file.user && source.repo.starts_with("https://github.com/")).then(|| {
-        let in_repo = file
-            .label
-            .split_once('/')
-            .map_or(file.label.as_str(), |x| x.1);
-        format!(
-            "{}/blob/{}/{}",
-            source.repo.trim_end_matches('/'),
-            file.commit,
-            in_repo
-        )
-    });
+    let link = source_link(&cat, pos);
     let body = move || {
         data.text_version.track();
         let q = state.get().query;
-        let t = data.answer_text(&cat, pos);
-        match t {
+        match data.answer_text(&cat, pos) {
             None => view! { <p class="muted">"The text of this answer is still loading…"</p> }
                 .into_any(),
-            Some(t) => {
+            Some(crate::replay::answer_text::AnswerText { question, row: t }) => {
                 let answer = answer_body(&t.answer, &q);
-                let probs =
-                    |name: &'static str, probs: Option<crate::runs::logprobs::JudgeProbs>| {
-                        probs.map(|p| {
+                let probs = |name: &'static str, probs: Option<JudgeProbs>| {
+                    probs.map(|p| {
                     let rows = top_tokens(&p, 20).into_iter().map(|(tok, prob)| view! {
                         <tr><td><code>{tok.to_string()}</code></td><td class="num">{format!("{prob:.4}")}</td></tr>
                     }).collect_view();
@@ -480,7 +387,7 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
                         </details>
                     }
                 })
-                    };
+                };
                 let extra = (!t.extra.is_empty()).then(|| view! {
                     <details class="extra">
                         <summary>"Other columns"</summary>
@@ -492,7 +399,7 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
                         {format!("Judge scores: aligned {} · coherent {}", score_text(t.aligned), score_text(t.coherent))}
                     </p>
                     <h3>"Question"</h3>
-                    <div class="answer-prose" data-testid="detail-question">{highlighted(&t.question, &q)}</div>
+                    <div class="answer-prose" data-testid="detail-question">{highlighted(&question, &q)}</div>
                     <h3>"Answer"</h3>
                     <div class="answer" data-testid="detail-answer">{answer}</div>
                     {t.model.map(|m| view! { <p class="muted">"Model: " <code>{m}</code></p> })}
@@ -505,7 +412,7 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
     };
     view! {
         <h2 class="detail-title">
-            <span class=move || verdict_class(verdict.get())>{move || verdict_label(verdict.get())}</span>
+            <span class=move || verdict_class(verdict.get())>{move || verdict.get().label()}</span>
             " " <code data-testid="detail-id">{answer_id}</code>
         </h2>
         <p class="muted">
@@ -565,8 +472,7 @@ fn Filters(
                 {move || data.catalog.with(|cat| cat.as_ref().map(|cat| {
                     let pairs = |v: &[String]| v.iter().map(|x| (x.clone(), x.clone())).collect::<Vec<_>>();
                     view! {
-                        {facet("Source", "f-source",
-                            cat.sources.iter().map(|s| (s.id.clone(), if s.repo.is_empty() { "your files".into() } else { short_repo(&s.repo).to_string() })).collect(),
+                        {facet("Source", "f-source", source_options(cat),
                             |s| s.filter.sources.clone(), |s, v| s.filter.sources = v)}
                         {facet("Base model", "f-base", pairs(&cat.base_models),
                             |s| s.filter.base_models.clone(), |s, v| s.filter.base_models = v)}
@@ -581,23 +487,12 @@ fn Filters(
                             |s| s.filter.questions.clone(), |s, v| s.filter.questions = v)}
                     }
                 }))}
-                <FacetPicker label="Format" testid="f-format"
-                    options=FORMATS.iter().map(|&f| (format_name(f).to_string(), match f {
-                        QuestionFormat::Plain => "plain".to_string(),
-                        QuestionFormat::Json => "_json".into(),
-                        QuestionFormat::Template => "_template".into(),
-                        QuestionFormat::Other => "other questions".into(),
-                    })).collect()
-                    selected=Signal::derive(move || state.get().filter.formats.iter().map(|&f| format_name(f).to_string()).collect())
-                    on_change={move |v: Vec<String>| update(&|s| {
-                        s.filter.formats = FORMATS.into_iter().filter(|&f| v.iter().any(|x| x == format_name(f))).collect();
-                    })} />
-                <FacetPicker label="Verdict" testid="f-verdict"
-                    options=VERDICTS.iter().map(|&v| (verdict_name(v).to_string(), verdict_label(v).to_string())).collect()
-                    selected=Signal::derive(move || state.get().filter.verdicts.iter().map(|&v| verdict_name(v).to_string()).collect())
-                    on_change={move |v: Vec<String>| update(&|s| {
-                        s.filter.verdicts = VERDICTS.into_iter().filter(|&x| v.iter().any(|y| y == verdict_name(x))).collect();
-                    })} />
+                <FacetPicker label="Format" testid="f-format" options={names::options::<QuestionFormat>()}
+                    selected=Signal::derive(move || names::names(&state.get().filter.formats))
+                    on_change={move |v: Vec<String>| update(&|s| s.filter.formats = names::checked(&v))} />
+                <FacetPicker label="Verdict" testid="f-verdict" options={names::options::<Verdict>()}
+                    selected=Signal::derive(move || names::names(&state.get().filter.verdicts))
+                    on_change={move |v: Vec<String>| update(&|s| s.filter.verdicts = names::checked(&v))} />
                 <RangeInputs label="Aligned" testid="f-aligned"
                     value=Signal::derive(move || state.get().filter.aligned)
                     on_change={move |r: ScoreRange| update(&|s| s.filter.aligned = r)} />
@@ -606,12 +501,12 @@ fn Filters(
                     on_change={move |r: ScoreRange| update(&|s| s.filter.coherent = r)} />
                 <fieldset class="segmented origin">
                     <legend>"Answers"</legend>
-                    {[(Origin::All, "all"), (Origin::Bundled, "bundled"), (Origin::User, "yours")].into_iter().map(|(o, label)| view! {
+                    {Origin::ALL.iter().map(|&o| view! {
                         <label>
-                            <input type="radio" name="origin" data-testid=format!("origin-{label}")
+                            <input type="radio" name="origin" data-testid=format!("origin-{}", o.label())
                                 prop:checked=move || state.get().filter.origin == o
                                 on:change={move |_| update(&|s| s.filter.origin = o)} />
-                            {label}
+                            {o.label()}
                         </label>
                     }).collect_view()}
                 </fieldset>
@@ -669,13 +564,8 @@ fn RangeInputs(
     #[prop(into)] value: Signal<ScoreRange>,
     on_change: impl Fn(ScoreRange) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let parse = |s: String| {
-        s.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .map(|v| v.clamp(0.0, 100.0))
-    };
+    // A number input's value is a valid number or empty (the browser sanitises it).
+    let parse = |s: String| parse_score_bound(&s);
     view! {
         <fieldset class="range" data-testid=testid>
             <legend>{label}</legend>

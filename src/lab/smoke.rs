@@ -1,8 +1,9 @@
-//! A tiny burn training run that proves a device can train.
+//! A tiny burn training run that proves a device can train (engine feature only).
 //!
 //! The browser tests, the lab worker's "check this browser" probe and the benchmarks all
 //! run this same function, on `Device::flex()` natively and in wasm and on WebGPU in the
-//! browser. It learns a fixed token-to-token map (a permutation), so the loss has a known
+//! browser. It lives with the lab, whose check it serves, so `toy` (the model) never
+//! depends on `lab`. It learns a fixed token-to-token map (a permutation), so the loss has a known
 //! floor and must fall quickly when training works.
 
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -48,7 +49,7 @@ pub struct SmokeReport {
 impl SmokeReport {
     /// Training works when the loss fell by a clear margin (the rule the browser check uses).
     pub fn loss_fell(&self) -> bool {
-        crate::lab::check::loss_fell(self.first_loss, self.last_loss)
+        super::check::loss_fell(self.first_loss, self.last_loss)
     }
 }
 
