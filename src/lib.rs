@@ -1,7 +1,8 @@
 //! EM Lab: see emergent misalignment.
 //!
 //! The logic lives in plain Rust modules that compile and are tested natively;
-//! `ui` (wasm32 only) wires Leptos signals to them.
+//! `ui` (wasm32 only) wires Leptos signals to them. What may depend on what: the README's
+//! "Architecture invariants".
 
 pub mod judge;
 pub mod lab;

@@ -455,7 +455,7 @@ pub(crate) mod tests {
 
     #[test]
     fn pairs_read_any_decoded_list_and_keep_repeated_keys() {
-        let owned = vec![
+        let owned = [
             ("g".to_string(), "a"),
             ("g".to_string(), "b"),
             ("a".to_string(), "20"),

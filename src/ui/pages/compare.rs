@@ -148,7 +148,7 @@ fn Controls(
                         }>{options}</select>
                         {(n > 1).then(|| view! {
                             <button type="button" class="link-button" aria-label=format!("Remove column {}", i + 1)
-                                    on:click=move |_| update(&|s| remove_column(&mut s.series, i))>"remove"</button>
+                                on:click=move |_| update(&|s| remove_column(&mut s.series, i))>"remove"</button>
                         })}
                     </label>
                 }

@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
 use crate::judge::{Thresholds, Verdict};
+use crate::replay::answer_text::AnswerText;
 use crate::replay::catalog::Catalog;
 use crate::replay::explorer::{
     self, Step, can_clear, cleared, row_snippet, row_top, short_repo, source_link, source_options,
@@ -373,21 +374,8 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
         match data.answer_text(&cat, pos) {
             None => view! { <p class="muted">"The text of this answer is still loading…"</p> }
                 .into_any(),
-            Some(crate::replay::answer_text::AnswerText { question, row: t }) => {
+            Some(AnswerText { question, row: t }) => {
                 let answer = answer_body(&t.answer, &q);
-                let probs = |name: &'static str, probs: Option<JudgeProbs>| {
-                    probs.map(|p| {
-                    let rows = top_tokens(&p, 20).into_iter().map(|(tok, prob)| view! {
-                        <tr><td><code>{tok.to_string()}</code></td><td class="num">{format!("{prob:.4}")}</td></tr>
-                    }).collect_view();
-                    view! {
-                        <details class="logprobs">
-                            <summary>{format!("Judge log-probs: {name} (top tokens)")}</summary>
-                            <table><thead><tr><th>"token"</th><th>"probability"</th></tr></thead><tbody>{rows}</tbody></table>
-                        </details>
-                    }
-                })
-                };
                 let extra = (!t.extra.is_empty()).then(|| view! {
                     <details class="extra">
                         <summary>"Other columns"</summary>
@@ -403,8 +391,8 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
                     <h3>"Answer"</h3>
                     <div class="answer" data-testid="detail-answer">{answer}</div>
                     {t.model.map(|m| view! { <p class="muted">"Model: " <code>{m}</code></p> })}
-                    {probs("aligned", t.judge_aligned)}
-                    {probs("coherent", t.judge_coherent)}
+                    {t.judge_aligned.map(|p| view! { <JudgeTopTokens name="aligned" probs=p /> })}
+                    {t.judge_coherent.map(|p| view! { <JudgeTopTokens name="coherent" probs=p /> })}
                     {extra}
                 }.into_any()
             }
@@ -444,6 +432,20 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
             {(!series.notes.is_empty()).then(|| view! { <dt>"Notes"</dt><dd>{series.notes.clone()}</dd> })}
         </dl>
         {body}
+    }
+}
+
+/// The judge's most probable next tokens for one score.
+#[component]
+fn JudgeTopTokens(name: &'static str, probs: JudgeProbs) -> impl IntoView {
+    let rows = top_tokens(&probs, 20).into_iter().map(|(tok, prob)| view! {
+        <tr><td><code>{tok.to_string()}</code></td><td class="num">{format!("{prob:.4}")}</td></tr>
+    }).collect_view();
+    view! {
+        <details class="logprobs">
+            <summary>{format!("Judge log-probs: {name} (top tokens)")}</summary>
+            <table><thead><tr><th>"token"</th><th>"probability"</th></tr></thead><tbody>{rows}</tbody></table>
+        </details>
     }
 }
 
