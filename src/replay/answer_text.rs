@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use crate::judge::UserFile;
-use crate::runs::Answer;
 use crate::runs::bundle::{TextChunk, TextRow};
 
 use super::catalog::Catalog;
@@ -33,7 +32,7 @@ pub fn answer_text(
             let a = user.get(f)?.answers.get(row)?;
             Some(AnswerText {
                 question: a.question.clone(),
-                row: user_row(a),
+                row: TextRow::of(0, a),
             })
         }
         None => {
@@ -48,20 +47,6 @@ pub fn answer_text(
                 row: row.clone(),
             })
         }
-    }
-}
-
-/// An imported answer as a text row.
-fn user_row(a: &Answer) -> TextRow {
-    TextRow {
-        q: 0,
-        answer: a.answer.clone(),
-        aligned: a.aligned,
-        coherent: a.coherent,
-        model: a.model.clone(),
-        judge_aligned: a.judge_aligned.clone(),
-        judge_coherent: a.judge_coherent.clone(),
-        extra: a.extra.clone(),
     }
 }
 

@@ -231,16 +231,7 @@ fn text_chunk(f: &FileEntry, answers: &[Answer]) -> TextChunk {
                 questions.len() - 1
             }
         };
-        rows.push(TextRow {
-            q: q as u32,
-            answer: a.answer.clone(),
-            aligned: a.aligned,
-            coherent: a.coherent,
-            model: a.model.clone(),
-            judge_aligned: a.judge_aligned.clone(),
-            judge_coherent: a.judge_coherent.clone(),
-            extra: a.extra.clone(),
-        });
+        rows.push(TextRow::of(q as u32, a));
     }
     TextChunk {
         file: f.id.clone(),

@@ -326,6 +326,22 @@ pub struct TextRow {
     pub extra: Vec<(String, String)>,
 }
 
+impl TextRow {
+    /// An answer's text row, its question given as an index into the chunk's questions.
+    pub fn of(q: u32, a: &super::Answer) -> Self {
+        TextRow {
+            q,
+            answer: a.answer.clone(),
+            aligned: a.aligned,
+            coherent: a.coherent,
+            model: a.model.clone(),
+            judge_aligned: a.judge_aligned.clone(),
+            judge_coherent: a.judge_coherent.clone(),
+            extra: a.extra.clone(),
+        }
+    }
+}
+
 pub fn encode_text(chunk: &TextChunk) -> Vec<u8> {
     serde_json::to_vec(chunk).expect("text chunk serialises")
 }
