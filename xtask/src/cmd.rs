@@ -1,6 +1,6 @@
 //! Running commands: print them, run them from the repo root with the tool PATH.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 
 use crate::paths;
 
@@ -26,9 +26,11 @@ fn describe(cmd: &Command) -> String {
 pub fn run(mut cmd: Command) -> Result<(), String> {
     let text = describe(&cmd);
     println!("$ {text}");
-    let status = cmd
-        .status()
-        .map_err(|err| format!("could not start `{text}`: {err}"))?;
+    succeeded(&text, cmd.status())
+}
+
+fn succeeded(text: &str, status: std::io::Result<ExitStatus>) -> Result<(), String> {
+    let status = status.map_err(|err| format!("could not start `{text}`: {err}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -41,16 +43,7 @@ pub fn run_logged(mut cmd: Command, log: &std::path::Path) -> Result<(), String>
     let text = describe(&cmd);
     let file = std::fs::File::create(log).map_err(|err| format!("{}: {err}", log.display()))?;
     let err_file = file.try_clone().map_err(|err| err.to_string())?;
-    let status = cmd
-        .stdout(file)
-        .stderr(err_file)
-        .status()
-        .map_err(|err| format!("could not start `{text}`: {err}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{text}` failed ({status})"))
-    }
+    succeeded(&text, cmd.stdout(file).stderr(err_file).status())
 }
 
 /// Run, echoing output live, and also return it (for parsing test summaries).

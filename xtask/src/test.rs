@@ -146,18 +146,7 @@ fn wasm32_builds() -> Vec<Vec<&'static str>> {
             "build",
             &["--profile", WORKER_PROFILE, "--bin", "lab-worker"],
         ),
-        wasm32(
-            "test",
-            &[
-                "--profile",
-                WORKER_PROFILE,
-                "-p",
-                "em-lab-browser-tests",
-                "--test",
-                "browser",
-                "--no-run",
-            ],
-        ),
+        browser_test_args("--no-run"),
         wasm32(
             "build",
             &["--release", "--bin", "em-lab", "--no-default-features"],
@@ -219,10 +208,9 @@ fn count_before(line: &str, word: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// wasm-bindgen-test in headless Chromium; Chrome's flags (WebGPU via SwiftShader) are in
-/// webdriver.json at the repo root.
-fn browser_tests(build: Build) -> Tally {
-    let mut cmd = build.cargo(&wasm32(
+/// `cargo test` of the browser tests, in the worker's test-run profile (so they share its burn).
+fn browser_test_args(mode: &'static str) -> Vec<&'static str> {
+    wasm32(
         "test",
         &[
             "--profile",
@@ -231,9 +219,15 @@ fn browser_tests(build: Build) -> Tally {
             "em-lab-browser-tests",
             "--test",
             "browser",
-            "--no-fail-fast",
+            mode,
         ],
-    ));
+    )
+}
+
+/// wasm-bindgen-test in headless Chromium; Chrome's flags (WebGPU via SwiftShader) are in
+/// webdriver.json at the repo root.
+fn browser_tests(build: Build) -> Tally {
+    let mut cmd = build.cargo(&browser_test_args("--no-fail-fast"));
     in_headless_chromium(&mut cmd);
     cargo_tests(cmd)
 }
