@@ -2,6 +2,7 @@
 //! Every command is idempotent and prints what it runs.
 
 mod bench;
+mod checkout;
 mod ci_build;
 mod cmd;
 mod paths;
@@ -29,6 +30,15 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let rest = &args[1..];
+    // Every command that builds: the target dir may have been another checkout's.
+    if matches!(
+        command.as_str(),
+        "serve" | "test" | "bench" | "data" | "pretrain"
+    ) && let Err(message) = checkout::claim_target_dir()
+    {
+        eprintln!("xtask: {message}");
+        return ExitCode::FAILURE;
+    }
     let result = match command.as_str() {
         "setup" => setup::run(),
         "serve" => serve::run(rest),
