@@ -346,18 +346,18 @@ fn cold_load_section(url: &str) -> Result<(String, f64), String> {
 fn replay_in_browser() -> Result<serde_json::Value, String> {
     let mut cargo = command(
         "cargo",
-        &[
+        &cmd::wasm32(
             "test",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "em-lab-wasm-bench",
-            "--test",
-            "replay_speed",
-            "--",
-            "--nocapture",
-        ],
+            &[
+                "--release",
+                "-p",
+                "em-lab-wasm-bench",
+                "--test",
+                "replay_speed",
+                "--",
+                "--nocapture",
+            ],
+        ),
     );
     crate::test::in_headless_chromium(&mut cargo);
     let (ok, out) = cmd::run_captured(cargo)?;

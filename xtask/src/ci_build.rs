@@ -65,13 +65,6 @@ impl Build {
     }
 }
 
-/// `cargo <subcommand> --target wasm32-unknown-unknown <args>`.
-pub fn wasm32<'a>(subcommand: &'a str, args: &[&'a str]) -> Vec<&'a str> {
-    let mut all = vec![subcommand, "--target", "wasm32-unknown-unknown"];
-    all.extend_from_slice(args);
-    all
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

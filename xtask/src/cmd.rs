@@ -78,6 +78,13 @@ pub fn output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// `cargo <subcommand> --target wasm32-unknown-unknown <args>`.
+pub fn wasm32<'a>(subcommand: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec![subcommand, "--target", "wasm32-unknown-unknown"];
+    all.extend_from_slice(args);
+    all
+}
+
 /// `cargo run <build flags> --bin <bin> -- <args>` (native programs such as build-data, pretrain).
 pub fn cargo_run(build: &[&str], bin: &str, args: &[String]) -> Result<(), String> {
     let mut cmd = command("cargo", &["run"]);

@@ -37,10 +37,15 @@ pub fn dist() -> PathBuf {
     root().join("dist")
 }
 
+/// `~/.cache/em-lab/<name>`: what outlives a clone (CI's target dir is there too).
+pub fn cache(name: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| root().join("target"), PathBuf::from);
+    home.join(".cache/em-lab").join(name)
+}
+
 /// PyTorch for the benchmark lives outside the clone, like the cargo cache.
 pub fn torch_venv() -> PathBuf {
-    let home = std::env::var_os("HOME").map_or_else(|| root().join("target"), PathBuf::from);
-    home.join(".cache/em-lab/torch-venv")
+    cache("torch-venv")
 }
 
 pub fn screenshots() -> PathBuf {

@@ -8,7 +8,6 @@
 //! codegen units, Trunk at opt-level 1): they orchestrate builds, they are not the build.
 
 use std::fs;
-use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
 use std::time::Instant;
@@ -112,18 +111,13 @@ fn cargo_install(tool: &str, args: &[&str], opt_level: &str) -> Command {
     let mut cmd = command("cargo", &["install", tool]);
     cmd.args(args)
         .arg("--target-dir")
-        .arg(tools_build_dir().join(tool))
+        .arg(paths::cache("tools-build").join(tool))
         .env("CARGO_PROFILE_RELEASE_LTO", "off")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level)
         .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
         .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false");
     cmd
-}
-
-fn tools_build_dir() -> PathBuf {
-    let home = std::env::var_os("HOME").map_or_else(|| paths::root().join("target"), PathBuf::from);
-    home.join(".cache/em-lab/tools-build")
 }
 
 /// Trunk 0.22 needs a newer rustc than this machine's 1.95, so 0.21.14 exactly. Trunk only

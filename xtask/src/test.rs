@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every test layer, fail-fast off, one summary line at the end.
 
-use crate::ci_build::{Build, WORKER_PROFILE, wasm32};
-use crate::cmd::{self, command};
+use crate::ci_build::{Build, WORKER_PROFILE};
+use crate::cmd::{self, command, wasm32};
 use crate::serve::StaticServer;
 use crate::{paths, setup};
 use std::time::{Duration, Instant};
