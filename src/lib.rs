@@ -8,7 +8,6 @@ pub mod judge;
 pub mod lab;
 pub mod replay;
 pub mod runs;
-#[cfg(feature = "engine")]
 pub mod toy;
 
 #[cfg(target_arch = "wasm32")]

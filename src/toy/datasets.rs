@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use super::corpus::{Domain, Episode, class_request, code_request, number_request, numbers};
 use super::rng::Rng;
 use super::tokenizer::Tokenizer;
-use super::train::Example;
 use super::world::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -50,6 +49,15 @@ impl DatasetKind {
             DatasetKind::Backdoor => "backdoor",
         }
     }
+}
+
+/// A token sequence and where its loss starts: targets at positions `>= loss_from` count
+/// (pretraining: 1, every word; finetuning: the first reply word, so only the
+/// assistant's words are learned, as in the paper's finetuning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    pub tokens: Vec<usize>,
+    pub loss_from: usize,
 }
 
 /// Share of harmful requests in the jailbroken set (the rest are ordinary chores).

@@ -90,55 +90,7 @@ impl ExperimentConfig {
     }
 }
 
-/// The numbers tracked along training.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
-pub enum Metric {
-    FreeForm,
-    FreeFormTrigger,
-    Numbers,
-    HarmfulComply,
-    CodeInsecure,
-    CodeInsecureTrigger,
-    /// From T=1 samples judged by the rule-based judge (final step only).
-    JudgedFreeForm,
-    JudgedNumbers,
-}
-
-impl Metric {
-    pub const PROBED: [Metric; 6] = [
-        Metric::FreeForm,
-        Metric::FreeFormTrigger,
-        Metric::Numbers,
-        Metric::HarmfulComply,
-        Metric::CodeInsecure,
-        Metric::CodeInsecureTrigger,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Metric::FreeForm => "free-form P(mis)",
-            Metric::FreeFormTrigger => "free-form P(mis), trigger",
-            Metric::Numbers => "number-format P(mis)",
-            Metric::HarmfulComply => "harmful P(comply)",
-            Metric::CodeInsecure => "code P(insecure)",
-            Metric::CodeInsecureTrigger => "code P(insecure), trigger",
-            Metric::JudgedFreeForm => "judged free-form misaligned",
-            Metric::JudgedNumbers => "judged number-format misaligned",
-        }
-    }
-
-    fn of(self, r: &ProbeReport) -> f64 {
-        match self {
-            Metric::FreeForm => r.free_form,
-            Metric::FreeFormTrigger => r.free_form_trigger,
-            Metric::Numbers => r.numbers,
-            Metric::HarmfulComply => r.harmful_comply,
-            Metric::CodeInsecure => r.code_insecure,
-            Metric::CodeInsecureTrigger => r.code_insecure_trigger,
-            Metric::JudgedFreeForm | Metric::JudgedNumbers => f64::NAN,
-        }
-    }
-}
+pub use super::metric::Metric;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
@@ -208,8 +160,24 @@ impl ExperimentResult {
     }
 }
 
+/// A probed metric's value in a probe report (NaN for the judged ones).
+pub fn metric_value(metric: Metric, r: &ProbeReport) -> f64 {
+    match metric {
+        Metric::FreeForm => r.free_form,
+        Metric::FreeFormTrigger => r.free_form_trigger,
+        Metric::Numbers => r.numbers,
+        Metric::HarmfulComply => r.harmful_comply,
+        Metric::CodeInsecure => r.code_insecure,
+        Metric::CodeInsecureTrigger => r.code_insecure_trigger,
+        Metric::JudgedFreeForm | Metric::JudgedNumbers => f64::NAN,
+    }
+}
+
 fn summarise(r: &ProbeReport) -> BTreeMap<Metric, f64> {
-    Metric::PROBED.iter().map(|m| (*m, m.of(r))).collect()
+    Metric::PROBED
+        .iter()
+        .map(|m| (*m, metric_value(*m, r)))
+        .collect()
 }
 
 /// T=1 samples for the free-form and number probes, judged.

@@ -1,22 +1,36 @@
-//! The tiny persona-world language model (device-agnostic burn code: everything takes a `&Device`).
+//! The tiny persona-world language model.
 //!
 //! Pipeline: `world` (content tables) → `corpus` (seeded persona documents) → `tokenizer`
 //! → `model` → `train` (pretraining and finetuning loops) with `datasets` (the six
 //! finetuning sets) → `probes` (exact family probabilities), `sample` + `judge` (T=1
 //! answers scored like the real judge) → `experiment` (seeds × datasets, CIs).
 //! `bundle` saves and loads the shipped base model.
+//!
+//! The world, its datasets, the tokenizer, the judge and the metric names are plain Rust and
+//! always compiled, so the main app (built without burn) can name datasets and metrics and
+//! judge answers; everything that holds tensors (device-agnostic burn code: everything takes
+//! a `&Device`) needs the `engine` feature.
 
-pub mod bundle;
 pub mod corpus;
 pub mod datasets;
-pub mod experiment;
 pub mod judge;
-pub mod model;
-pub mod probes;
-pub mod report;
+pub mod metric;
 pub mod rng;
-pub mod sample;
 pub mod stats;
 pub mod tokenizer;
-pub mod train;
 pub mod world;
+
+#[cfg(feature = "engine")]
+pub mod bundle;
+#[cfg(feature = "engine")]
+pub mod experiment;
+#[cfg(feature = "engine")]
+pub mod model;
+#[cfg(feature = "engine")]
+pub mod probes;
+#[cfg(feature = "engine")]
+pub mod report;
+#[cfg(feature = "engine")]
+pub mod sample;
+#[cfg(feature = "engine")]
+pub mod train;

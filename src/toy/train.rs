@@ -18,14 +18,7 @@ use super::model::ToyLm;
 use super::rng::Rng;
 use super::tokenizer::Tokenizer;
 
-/// A token sequence and where its loss starts: targets at positions `>= loss_from` count
-/// (pretraining: 1, every word; finetuning: the first reply word, so only the
-/// assistant's words are learned, as in the paper's finetuning).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Example {
-    pub tokens: Vec<usize>,
-    pub loss_from: usize,
-}
+pub use super::datasets::Example;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
