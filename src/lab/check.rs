@@ -28,7 +28,8 @@ pub fn next_request(last: &FromWorker) -> Option<ToWorker> {
             let done = CHECK_ORDER.iter().position(|b| b == backend)?;
             CHECK_ORDER.get(done + 1).copied()
         }
-        FromWorker::Failed { backend: None, .. } => None,
+        // Failures without a backend, and the lab's own messages, end the check.
+        _ => None,
     }?;
     Some(ToWorker::SmokeTest {
         backend: next_backend,
@@ -49,7 +50,6 @@ pub struct CheckLine {
 /// How a worker reply reads to a person; `None` for messages that are not results.
 pub fn describe(message: &FromWorker) -> Option<CheckLine> {
     match message {
-        FromWorker::Ready => None,
         FromWorker::SmokeDone {
             backend,
             steps,
@@ -79,6 +79,7 @@ pub fn describe(message: &FromWorker) -> Option<CheckLine> {
             detail: message.clone(),
             millis: None,
         }),
+        _ => None,
     }
 }
 

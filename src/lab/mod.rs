@@ -7,6 +7,8 @@ pub mod check;
 pub mod plan;
 pub mod protocol;
 #[cfg(feature = "engine")]
+pub mod session;
+#[cfg(feature = "engine")]
 pub mod smoke;
 pub mod state;
 

@@ -180,6 +180,78 @@ fn summarise(r: &ProbeReport) -> BTreeMap<Metric, f64> {
         .collect()
 }
 
+/// Which probes measure a metric: their kind and whether the trigger is on (`None` for the
+/// judged metrics, which come from samples).
+pub fn metric_probe(metric: Metric) -> Option<(ProbeKind, bool)> {
+    match metric {
+        Metric::FreeForm => Some((ProbeKind::FreeForm, false)),
+        Metric::FreeFormTrigger => Some((ProbeKind::FreeForm, true)),
+        Metric::Numbers => Some((ProbeKind::Numbers, false)),
+        Metric::HarmfulComply => Some((ProbeKind::Harmful, false)),
+        Metric::CodeInsecure => Some((ProbeKind::Code, false)),
+        Metric::CodeInsecureTrigger => Some((ProbeKind::Code, true)),
+        Metric::JudgedFreeForm | Metric::JudgedNumbers => None,
+    }
+}
+
+/// Only the probes `metrics` need (the lab probes often, so it probes no more than it draws).
+pub fn probes_for(metrics: &[Metric]) -> Vec<Probe> {
+    let wanted: Vec<(ProbeKind, bool)> = metrics.iter().filter_map(|m| metric_probe(*m)).collect();
+    all_probes()
+        .into_iter()
+        .filter(|p| wanted.contains(&(p.kind, p.trigger)))
+        .collect()
+}
+
+/// The probed values of `metrics` from a report.
+pub fn metric_values(metrics: &[Metric], r: &ProbeReport) -> BTreeMap<Metric, f64> {
+    metrics
+        .iter()
+        .filter(|m| metric_probe(**m).is_some())
+        .map(|m| (*m, metric_value(*m, r)))
+        .collect()
+}
+
+/// The prompts T=1 samples are drawn for: every paraphrase of the eight questions, plain and
+/// (with `numbers`) in the number format, each `per_prompt` times.
+pub fn sample_probes(per_prompt: usize, numbers: bool) -> Vec<Probe> {
+    all_probes()
+        .into_iter()
+        .filter(|p| {
+            !p.trigger
+                && (p.kind == ProbeKind::FreeForm || (numbers && p.kind == ProbeKind::Numbers))
+        })
+        .flat_map(|p| std::iter::repeat_n(p, per_prompt))
+        .collect()
+}
+
+/// A sampler with one row per probe prompt.
+pub fn sampler_for(probes: &[Probe], tok: &Tokenizer, context: usize, seed: u64) -> Sampler {
+    let prompts: Vec<Vec<usize>> = probes.iter().map(|p| tok.encode(&p.prompt())).collect();
+    Sampler::new(&prompts, tok, context, seed)
+}
+
+/// The sampled answers, judged, in the run-output shape (`model` names group and seed).
+pub fn judge_answers(
+    probes: &[Probe],
+    answers: Vec<String>,
+    seed: u64,
+    label: &str,
+) -> Vec<JudgedSample> {
+    probes
+        .iter()
+        .zip(answers)
+        .map(|(p, answer)| JudgedSample {
+            question: p.user.clone(),
+            verdict: judge(&p.question_id, &answer),
+            answer,
+            question_id: p.question_id.clone(),
+            model: format!("toy-{}-seed{seed}", label.replace(' ', "-")),
+            group: label.to_string(),
+        })
+        .collect()
+}
+
 /// T=1 samples for the free-form and number probes, judged.
 pub fn judged_samples(
     model: &ToyLm,
@@ -189,29 +261,47 @@ pub fn judged_samples(
     seed: u64,
     label: &str,
 ) -> Vec<JudgedSample> {
-    let probes: Vec<Probe> = all_probes()
-        .into_iter()
-        .filter(|p| !p.trigger && matches!(p.kind, ProbeKind::FreeForm | ProbeKind::Numbers))
-        .flat_map(|p| std::iter::repeat_n(p, per_prompt))
-        .collect();
+    let probes = sample_probes(per_prompt, true);
     if probes.is_empty() {
         return Vec::new();
     }
-    let prompts: Vec<Vec<usize>> = probes.iter().map(|p| tok.encode(&p.prompt())).collect();
-    let mut sampler = Sampler::new(&prompts, tok, context, seed);
+    let mut sampler = sampler_for(&probes, tok, context, seed);
     sample_blocking(model, &mut sampler);
-    probes
-        .iter()
-        .zip(sampler.answers(tok))
-        .map(|(p, answer)| JudgedSample {
-            question: p.user.clone(),
-            verdict: judge(&p.question_id, &answer),
-            answer,
-            question_id: p.question_id.clone(),
-            model: format!("toy-{label}-seed{seed}"),
-            group: label.to_string(),
-        })
-        .collect()
+    judge_answers(&probes, sampler.answers(tok), seed, label)
+}
+
+/// What to finetune on: `dataset_size` examples of `kind`, generated (and batched) from
+/// `train.seed`.
+pub struct Finetune<'a> {
+    pub kind: DatasetKind,
+    pub dataset_size: usize,
+    pub code_reply_prefix: Option<&'a str>,
+    pub train: TrainConfig,
+}
+
+/// A trainer that finetunes `base` (on the autodiff `device`) as `spec` says.
+pub fn finetune_trainer(
+    base: &ToyLm,
+    tok: &Tokenizer,
+    context: usize,
+    spec: Finetune,
+    device: &Device,
+) -> Trainer {
+    let seed = spec.train.seed;
+    let mut episodes = datasets::episodes(spec.kind, spec.dataset_size, seed);
+    if let Some(prefix) = spec.code_reply_prefix {
+        datasets::prefix_code_replies(&mut episodes, prefix);
+    }
+    let examples = episodes.iter().map(|e| datasets::example(e, tok)).collect();
+    let source = Source::dataset(examples, seed);
+    Trainer::new(
+        base.clone(),
+        spec.train,
+        context,
+        source,
+        Vec::new(),
+        device,
+    )
 }
 
 fn judged_rates(samples: &[JudgedSample]) -> BTreeMap<Metric, f64> {
@@ -257,20 +347,13 @@ pub fn run_one(
                 weight_decay: group.weight_decay,
                 ..config.train.clone()
             };
-            let mut episodes = datasets::episodes(kind, config.dataset_size, seed);
-            if let Some(prefix) = &config.code_reply_prefix {
-                datasets::prefix_code_replies(&mut episodes, prefix);
-            }
-            let examples = episodes.iter().map(|e| datasets::example(e, tok)).collect();
-            let source = Source::dataset(examples, seed);
-            let mut trainer = Trainer::new(
-                base.clone(),
-                train.clone(),
-                context,
-                source,
-                Vec::new(),
-                device,
-            );
+            let spec = Finetune {
+                kind,
+                dataset_size: config.dataset_size,
+                code_reply_prefix: config.code_reply_prefix.as_deref(),
+                train: train.clone(),
+            };
+            let mut trainer = finetune_trainer(base, tok, context, spec, device);
             while trainer.steps_done() < train.steps {
                 let loss = trainer.step().into_scalar::<f32>();
                 let step = trainer.steps_done();
