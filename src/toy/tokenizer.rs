@@ -84,6 +84,11 @@ impl Tokenizer {
         serde_json::to_string(self).expect("tokenizer serialises")
     }
 
+    /// Every word, by id.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
     pub fn vocab_size(&self) -> usize {
         self.words.len()
     }
