@@ -123,7 +123,7 @@ pub fn describe(series: &str, question: &str, e: &Estimate) -> String {
 }
 
 /// A round upper limit for the y axis that fits every CI.
-fn nice_max(v: f64) -> f64 {
+pub fn nice_max(v: f64) -> f64 {
     [0.05, 0.1, 0.2, 0.25, 0.4, 0.5, 0.6, 0.8, 1.0]
         .into_iter()
         .find(|&m| v <= m + 1e-12)
