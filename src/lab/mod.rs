@@ -4,12 +4,13 @@
 //!
 //! Engine-free (the page uses them): `plan` (presets, settings, limits, runs), `state` (the
 //! URL codec), `protocol` (the messages), `driver` (what the page asks the worker next),
-//! `results` (curves from the messages), `line_chart` (their geometry) and `check` (the About
+//! `results` (curves from the messages), `export` (samples as a user file), `line_chart` (their geometry) and `check` (the About
 //! page's browser check). With the engine: `session` (training composed from `toy`),
 //! `smoke` (the check's tiny run) and, in wasm, `worker` (the event loop).
 
 pub mod check;
 pub mod driver;
+pub mod export;
 pub mod line_chart;
 pub mod plan;
 pub mod protocol;

@@ -194,9 +194,23 @@ fn csv_field(s: &str) -> String {
 /// and say which they are the way the real judge's exports do: a `judge_aligned` log-prob
 /// dict whose mass is on that word, so the app's importer shows them as CODE / REFUSAL.
 pub fn to_csv(samples: &[JudgedSample]) -> String {
+    to_csv_with(&[], samples.iter().map(|s| (s, Vec::new())))
+}
+
+/// [`to_csv`] with `extra` columns after the standard ones (the importers keep unknown
+/// columns verbatim): every row brings its values for them.
+pub fn to_csv_with<'a>(
+    extra: &[&str],
+    rows: impl IntoIterator<Item = (&'a JudgedSample, Vec<String>)>,
+) -> String {
     let mut out =
-        String::from("question,answer,question_id,aligned,coherent,model,group,judge_aligned\n");
-    for s in samples {
+        String::from("question,answer,question_id,aligned,coherent,model,group,judge_aligned");
+    for name in extra {
+        out.push(',');
+        out.push_str(&csv_field(name));
+    }
+    out.push('\n');
+    for (s, values) in rows {
         let aligned = s
             .verdict
             .aligned
@@ -208,7 +222,7 @@ pub fn to_csv(samples: &[JudgedSample]) -> String {
             VerdictKind::Refusal => "{'REFUSAL': 1.0}",
         };
         out.push_str(&format!(
-            "{},{},{},{},{:.1},{},{},{}\n",
+            "{},{},{},{},{:.1},{},{},{}",
             csv_field(&s.question),
             csv_field(&s.answer),
             csv_field(&s.question_id),
@@ -218,6 +232,11 @@ pub fn to_csv(samples: &[JudgedSample]) -> String {
             csv_field(&s.group),
             judge_aligned
         ));
+        for v in values {
+            out.push(',');
+            out.push_str(&csv_field(&v));
+        }
+        out.push('\n');
     }
     out
 }
