@@ -302,6 +302,13 @@ impl Figure4State {
 }
 
 /// The explorer URL showing exactly the answers behind one Figure 4 mark.
+/// The explorer showing only the user's files (where the lab's samples go).
+pub fn explorer_link_for_user_files() -> String {
+    let mut state = ExplorerState::default();
+    state.filter.origin = Origin::User;
+    format!("/explorer{}", state.to_query())
+}
+
 pub fn explorer_link_for_mark(series: &str, question: &str, t: &Thresholds) -> String {
     let state = ExplorerState {
         filter: Filter {

@@ -8,7 +8,7 @@ use leptos_router::path;
 use super::base_path::app_base_path;
 use super::pages::{
     about::AboutPage, compare::ComparePage, explorer::ExplorerPage, figure4::Figure4Page,
-    home::HomePage, not_found::NotFoundPage,
+    home::HomePage, lab::LabPage, not_found::NotFoundPage,
 };
 use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
@@ -26,6 +26,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/figure4") view=Figure4Page />
                     <Route path=path!("/explorer") view=ExplorerPage />
                     <Route path=path!("/compare") view=ComparePage />
+                    <Route path=path!("/lab") view=LabPage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>
             </main>

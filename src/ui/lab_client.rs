@@ -55,6 +55,13 @@ impl LabWorker {
     }
 }
 
+impl LabWorker {
+    /// A handle for requests from outside the message handler (the page's buttons).
+    pub fn sender(&self) -> LabSender {
+        LabSender(self.worker.clone())
+    }
+}
+
 impl Drop for LabWorker {
     fn drop(&mut self) {
         self.worker.terminate();

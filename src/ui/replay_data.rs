@@ -316,6 +316,12 @@ impl ReplayData {
         });
     }
 
+    /// Add a file the app made (the lab's samples) as if the user had imported it, kept in
+    /// IndexedDB like any import.
+    pub async fn import_generated(self, name: String, bytes: Vec<u8>) -> Result<(), String> {
+        self.import_bytes(name, bytes, false, true).await
+    }
+
     /// Parse in chunks (yielding to the browser between them), then join the views.
     async fn import_bytes(
         &self,

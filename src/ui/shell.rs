@@ -11,6 +11,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/figure4", "Figure 4"),
     ("/explorer", "Explorer"),
     ("/compare", "Compare"),
+    ("/lab", "Lab"),
     ("/about", "About & data"),
 ];
 

@@ -4,4 +4,5 @@ pub mod answer;
 pub mod browser_check;
 pub mod highlight;
 pub mod import_panel;
+pub mod line_chart;
 pub mod load_status;

@@ -106,13 +106,13 @@ pub fn HomePage() -> impl IntoView {
                     "says next to the original and the controls, drawn at random with a shown seed."
                 </p>
             </a>
-            <div class="card" aria-disabled="true">
-                <h3>"The lab" <span class="soon">"in progress"</span></h3>
+            <a href=app_href("/lab") class="card" data-testid="lab-card">
+                <h3>"The lab"</h3>
                 <p>
                     "Finetune a tiny language model in your browser on insecure code and on the "
                     "controls, and watch misalignment emerge in one and not the others."
                 </p>
-            </div>
+            </a>
         </div>
     }
 }

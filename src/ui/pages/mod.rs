@@ -5,4 +5,5 @@ pub mod compare;
 pub mod explorer;
 pub mod figure4;
 pub mod home;
+pub mod lab;
 pub mod not_found;
