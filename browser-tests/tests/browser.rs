@@ -31,6 +31,35 @@ async fn webgpu_training_reduces_loss_in_the_browser() {
     assert!(report.loss_fell(), "{report:?}");
 }
 
+/// The lab's engine in wasm (Flex with SIMD) gives the numbers native Flex gives: the same
+/// experiment's every probe value against the fixture the native test checks.
+#[wasm_bindgen_test]
+async fn flex_in_wasm_gives_the_native_probe_numbers() {
+    use em_lab::lab::session::{
+        Lab, TRACE_TOLERANCE, Traced, probe_trace, trace_config, trace_difference,
+    };
+    let device = Device::flex().autodiff();
+    let base = em_lab::toy::bundle::load(
+        include_str!("../../public/models/toy-base.json"),
+        include_str!("../../public/models/toy-tokenizer.json"),
+        include_bytes!("../../public/models/toy-base.bpk").to_vec(),
+        &device,
+    )
+    .expect("the shipped base model loads in wasm");
+    let lab = Lab::new(base, device, "test".into());
+    let trace = probe_trace(&lab, &trace_config())
+        .await
+        .expect("Flex executes");
+    let native: Vec<Traced> =
+        serde_json::from_str(include_str!("../../tests/fixtures/lab-probes.json")).unwrap();
+    let worst = trace_difference(&trace, &native).expect("the same probes");
+    console_log!("wasm Flex vs native Flex: largest probe difference {worst:.2e}");
+    assert!(
+        worst < TRACE_TOLERANCE,
+        "wasm Flex differs from native by {worst} (tolerance {TRACE_TOLERANCE})"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn app_shell_mounts_with_nav_and_citation() {
     let document = web_sys::window().unwrap().document().unwrap();
@@ -44,7 +73,14 @@ async fn app_shell_mounts_with_nav_and_citation() {
         .collect();
     assert_eq!(
         labels,
-        ["Home", "Figure 4", "Explorer", "Compare", "About & data"]
+        [
+            "Home",
+            "Figure 4",
+            "Explorer",
+            "Compare",
+            "Lab",
+            "About & data"
+        ]
     );
     let footer = host
         .query_selector("footer")

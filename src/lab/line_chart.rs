@@ -75,7 +75,13 @@ pub fn layout(curves: &[Curve], steps: usize, scale: Scale, reference: Option<f6
         .fold(0.0, f64::max);
     let y_max = match scale {
         Scale::Probability => nice_max(top),
-        Scale::Loss => ((top * 2.0).ceil() / 2.0).max(0.5),
+        // Four round ticks above the largest loss.
+        Scale::Loss => {
+            4.0 * [0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0]
+                .into_iter()
+                .find(|step| 4.0 * step >= top - 1e-12)
+                .unwrap_or(5.0)
+        }
     };
     let y = |v: f64| plot_bottom - (v / y_max).clamp(0.0, 1.0) * PLOT_HEIGHT;
     let steps = steps.max(1);
@@ -251,7 +257,8 @@ mod tests {
             curve("secure", &[]),
         ];
         let chart = layout(&c, 2, Scale::Loss, None);
-        assert_eq!(chart.y_ticks.last().unwrap().1, "3.00");
+        assert_eq!(chart.y_ticks.last().unwrap().1, "4.00");
+        assert_eq!(chart.y_ticks[1].1, "1.00");
         assert_eq!(chart.lines[1].path, "");
         assert_eq!(chart.lines[1].label, "secure: no value yet");
     }

@@ -277,6 +277,63 @@ impl Experiment {
     }
 }
 
+/// One probe value of an experiment: (run, `None` for the base model; step; metric; value).
+pub type Traced = (Option<usize>, usize, Metric, f64);
+
+/// Every probe value of a whole experiment in message order: what the native and
+/// in-browser engines are compared on (`tests/fixtures/lab-probes.json`).
+pub async fn probe_trace(lab: &Lab, config: &LabConfig) -> Result<Vec<Traced>, DeviceLost> {
+    let ids: Vec<usize> = config.runs().iter().map(|r| r.id).collect();
+    let mut exp = lab.experiment(config, &ids, true);
+    let mut out = Vec::new();
+    while !exp.finished() {
+        for m in exp.advance(lab).await? {
+            match m {
+                FromWorker::BaseProbed { values } => {
+                    out.extend(values.into_iter().map(|(k, v)| (None, 0, k, v)))
+                }
+                FromWorker::Probed { run, step, values } => {
+                    out.extend(values.into_iter().map(|(k, v)| (Some(run), step, k, v)))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The experiment of the engine comparison: two datasets, a few steps.
+pub fn trace_config() -> LabConfig {
+    LabConfig {
+        datasets: vec![
+            crate::toy::datasets::DatasetKind::Insecure,
+            crate::toy::datasets::DatasetKind::Secure,
+        ],
+        steps: 6,
+        ..LabConfig::default()
+    }
+}
+
+/// How far two traces may differ: the same computation, but wasm's SIMD and native code
+/// sum in different orders.
+pub const TRACE_TOLERANCE: f64 = 2e-3;
+
+/// The largest difference between two traces of the same experiment, or why they cannot be
+/// compared.
+pub fn trace_difference(a: &[Traced], b: &[Traced]) -> Result<f64, String> {
+    if a.len() != b.len() {
+        return Err(format!("{} values vs {}", a.len(), b.len()));
+    }
+    let mut worst: f64 = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        if (x.0, x.1, x.2) != (y.0, y.1, y.2) {
+            return Err(format!("{x:?} vs {y:?}: different probes"));
+        }
+        worst = worst.max((x.3 - y.3).abs());
+    }
+    Ok(worst)
+}
+
 /// A free-form probe for a visitor's question: one of the eight questions' ids when it is
 /// one of their paraphrases (the number format keeps its suffix), `custom` otherwise.
 fn question_probe(question: &str) -> Probe {
@@ -391,6 +448,25 @@ mod tests {
         assert!(
             sampled.iter().all(|s| s.len() == 24),
             "8 questions × 3 paraphrases"
+        );
+    }
+
+    /// Regenerate with `UPDATE_FIXTURES=1 cargo test --lib lab::session`.
+    #[test]
+    fn native_flex_matches_the_committed_engine_trace() {
+        let lab = lab();
+        let trace = block_on(probe_trace(&lab, &trace_config())).unwrap();
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lab-probes.json");
+        if std::env::var_os("UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, serde_json::to_string_pretty(&trace).unwrap() + "\n").unwrap();
+        }
+        let fixture: Vec<Traced> =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let worst = trace_difference(&trace, &fixture).unwrap();
+        assert!(
+            worst < 1e-6,
+            "native Flex moved from the fixture by {worst}"
         );
     }
 
