@@ -22,15 +22,12 @@ mod native {
     use std::time::Instant;
 
     use burn::module::Module;
-    use burn::optim::{AdamWConfig, GradientsParams};
     use burn::prelude::*;
     use em_lab::toy::bundle;
     use em_lab::toy::experiment::{self, ExperimentConfig};
-    use em_lab::toy::model::{ModelConfig, ToyLm};
-    use em_lab::toy::rng::Rng;
-    use em_lab::toy::train::{Example, make_batch, masked_loss};
+    use em_lab::toy::model::ModelConfig;
+    use em_lab::toy::step_bench::{BATCH, StepBench, flops_per_step};
 
-    const BATCH: usize = 16;
     const WARMUP: usize = 5;
     const TIMED: usize = 40;
 
@@ -41,34 +38,18 @@ mod native {
         let config: ModelConfig = base.meta.model.clone();
 
         // Full-length random sequences: every step does the same work in both frameworks.
-        let mut rng = Rng::derive(0, "bench");
-        let examples: Vec<Example> = (0..BATCH)
-            .map(|_| Example {
-                tokens: (0..=config.context)
-                    .map(|_| 1 + rng.below(config.vocab_size - 1))
-                    .collect(),
-                loss_from: 1,
-            })
-            .collect();
-        let batch = make_batch(&examples, config.context, &device);
-        let mut model = ToyLm::new(&config, 0, &device);
-        let mut optim = AdamWConfig::new()
-            .with_weight_decay(0.0)
-            .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(1.0)))
-            .init();
+        let mut bench = StepBench::new(&config, &device);
         let mut times = Vec::new();
         for step in 0..WARMUP + TIMED {
             let t = Instant::now();
-            let loss = masked_loss(&model, &batch);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(1e-3, model, grads);
-            let value = loss.into_scalar::<f32>();
+            let value = bench.step().into_scalar::<f32>();
             assert!(value.is_finite());
             if step >= WARMUP {
                 times.push(t.elapsed().as_secs_f64() * 1e3);
             }
         }
         times.sort_by(f64::total_cmp);
+        let model = &bench.model;
 
         let lab = ExperimentConfig::lab();
         let t = Instant::now();
@@ -84,8 +65,9 @@ mod native {
         assert!(!result.runs.is_empty());
 
         println!(
-            "{{\"ms_per_step\":{:.3},\"batch\":{BATCH},\"seq\":{},\"parameters\":{},\"lab_experiment_s\":{:.3},\"lab_runs\":{},\"lab_steps\":{}}}",
+            "{{\"ms_per_step\":{:.3},\"gflop_per_step\":{:.4},\"batch\":{BATCH},\"seq\":{},\"parameters\":{},\"lab_experiment_s\":{:.3},\"lab_runs\":{},\"lab_steps\":{}}}",
             times[times.len() / 2],
+            flops_per_step(&config) / 1e9,
             config.context,
             model.num_params(),
             lab_seconds,

@@ -49,6 +49,11 @@ pub enum ToWorker {
         backend: Backend,
         steps: usize,
     },
+    /// Time the benchmark step (`toy::step_bench`, a full batch) on the loaded device: the
+    /// wasm figure beside the native and PyTorch ones. Replies `BenchedStep`.
+    BenchStep {
+        steps: usize,
+    },
     /// Start an experiment: the runs `runs` (ids into `config.runs()`) of `config`, stepped
     /// round-robin so every curve grows at once; `probe_base` also probes the base model.
     Train {
@@ -117,6 +122,13 @@ pub enum FromWorker {
         steps: usize,
         /// Median wall time of one step, in milliseconds.
         step_millis: f64,
+    },
+    BenchedStep {
+        backend: Backend,
+        steps: usize,
+        /// Median wall time of one benchmark step, in milliseconds.
+        step_millis: f64,
+        gflop_per_step: f64,
     },
     /// The base model's probe values (the reference line).
     BaseProbed {
@@ -236,6 +248,7 @@ mod tests {
                 runs: vec![0, 2],
                 probe_base: true,
             },
+            ToWorker::BenchStep { steps: 5 },
             ToWorker::Pause,
             ToWorker::Resume,
             ToWorker::StepOnce,
@@ -274,6 +287,12 @@ mod tests {
                 backend: Backend::Flex,
                 steps: 3,
                 step_millis: 20.0,
+            },
+            FromWorker::BenchedStep {
+                backend: Backend::Flex,
+                steps: 5,
+                step_millis: 90.0,
+                gflop_per_step: 0.85,
             },
             FromWorker::BaseProbed {
                 values: values.clone(),

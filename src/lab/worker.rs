@@ -17,6 +17,7 @@ use super::protocol::{Backend, FromWorker, LoadStage, ToWorker};
 use super::session::{Experiment, Lab};
 use super::smoke::train_token_map;
 use crate::toy::bundle::{self, META_FILE, TOKENIZER_FILE, WEIGHTS_FILE};
+use crate::toy::step_bench::{StepBench, flops_per_step};
 
 /// Where the shipped base model is, relative to the worker's script (the site's root).
 const MODELS: &str = "models/";
@@ -180,6 +181,7 @@ impl Engine {
                 }
             }
             ToWorker::Time { backend, steps } => self.time(backend, steps).await,
+            ToWorker::BenchStep { steps } => self.bench_step(steps).await,
             ToWorker::Train {
                 config,
                 runs,
@@ -267,8 +269,41 @@ impl Engine {
         }
     }
 
+    /// Median time of `steps` benchmark steps (after one warm-up step) on the loaded device.
+    async fn bench_step(&mut self, steps: usize) {
+        let steps = steps.max(1);
+        let Some((backend, lab)) = &self.lab else {
+            self.post(&FromWorker::Rejected {
+                message: "Load the base model first.".into(),
+            });
+            return;
+        };
+        let backend = *backend;
+        let config = lab.base.meta.model.clone();
+        let mut bench = StepBench::new(&config, &lab.device);
+        let mut times = Vec::new();
+        for _ in 0..=steps {
+            let t = self.now();
+            if bench.step().into_scalar_async::<f32>().await.is_err() {
+                self.post(&FromWorker::Failed {
+                    backend: Some(backend),
+                    message: format!("{} stopped working while timing.", backend.label()),
+                });
+                return;
+            }
+            times.push(self.now() - t);
+        }
+        self.post(&FromWorker::BenchedStep {
+            backend,
+            steps,
+            step_millis: median_after_warmup(times),
+            gflop_per_step: flops_per_step(&config) / 1e9,
+        });
+    }
+
     /// Median time of `steps` finetuning steps (after one warm-up step) on `backend`.
     async fn time(&mut self, backend: Backend, steps: usize) {
+        let steps = steps.max(1);
         if let Err(message) = self.load(backend).await {
             self.post(&FromWorker::Failed {
                 backend: Some(backend),
@@ -294,14 +329,19 @@ impl Engine {
             }
             times.push(self.now() - t);
         }
-        times.remove(0);
-        times.sort_by(f64::total_cmp);
         self.post(&FromWorker::Timed {
             backend,
             steps,
-            step_millis: times[times.len() / 2],
+            step_millis: median_after_warmup(times),
         });
     }
+}
+
+/// The median of step times, the first (warm-up: shader compilation, allocation) left out.
+fn median_after_warmup(mut times: Vec<f64>) -> f64 {
+    times.remove(0);
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
 
 async fn smoke_test(

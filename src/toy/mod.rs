@@ -33,4 +33,6 @@ pub mod report;
 #[cfg(feature = "engine")]
 pub mod sample;
 #[cfg(feature = "engine")]
+pub mod step_bench;
+#[cfg(feature = "engine")]
 pub mod train;

@@ -67,8 +67,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let (cold_load, figure4_cold_ms) = cold_load_section(&server.url())?;
     report.push_str(&cold_load);
     report.push_str(&replay_section(figure4_cold_ms)?);
-    report.push_str(&toy_section()?);
+    let (toy, native_step_ms) = toy_section()?;
+    report.push_str(&toy);
     report.push_str(&browser_training_section(&server.url())?);
+    report.push_str(&lab_section(&server.url(), native_step_ms)?);
     drop(server);
 
     let file = paths::root().join("BENCHMARKS.md");
@@ -474,7 +476,9 @@ fn times_faster(theirs: f64, ours: f64) -> String {
 
 /// One finetuning step of the lab model, burn (Flex, native) beside PyTorch (CPU) on the
 /// same network and batch, and the default lab experiment's wall time.
-fn toy_section() -> Result<String, String> {
+/// The section, and burn's native milliseconds per benchmark step (the lab's wasm figure is
+/// compared with it).
+fn toy_section() -> Result<(String, f64), String> {
     let torch_python = setup::torch_python()?;
     let ours = json_line(
         command(
@@ -532,8 +536,17 @@ fn toy_section() -> Result<String, String> {
         f(&ours, "lab_experiment_s"),
     )
     .unwrap();
+    let gflop = f(&ours, "gflop_per_step");
+    writeln!(
+        s,
+        "Achieved (matrix products only, {gflop:.2} GFLOP per step): burn {:.1} GFLOP/s; PyTorch {:.1} GFLOP/s on 1 thread, {:.1} GFLOP/s on all threads.\n",
+        gflop / burn_ms * 1e3,
+        gflop / f(&torch, "ms_per_step_1_thread") * 1e3,
+        gflop / f(&torch, "ms_per_step_all_threads") * 1e3,
+    )
+    .unwrap();
     s.push_str(&pretraining_record()?);
-    Ok(s)
+    Ok((s, burn_ms))
 }
 
 /// The shipped base model, as its pretraining run recorded it (`public/models/toy-base.json`;
@@ -582,5 +595,69 @@ fn browser_training_section(url: &str) -> Result<String, String> {
         .unwrap();
     }
     s.push('\n');
+    Ok(s)
+}
+
+/// The lab page in headless Chromium (`bench/lab.mjs`): the default preset's times and the
+/// benchmark step in the worker's wasm.
+fn lab_section(url: &str, native_step_ms: f64) -> Result<String, String> {
+    let j = node_json("bench/lab.mjs", &[url, "3"])?;
+    let f = number;
+    let wasm_ms = f(&j, "wasm_step_ms");
+    let gflop = f(&j, "gflop_per_step");
+    let list = |key: &str| {
+        j[key]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .map(|x| format!("{:.1}", x.as_f64().unwrap_or(f64::NAN) / 1e3))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let mut s = String::from(
+        "## The lab page\n\nThe shipped build (`trunk build --release`: the worker in `release-lab`, fat LTO) in headless Chromium on this machine, a fresh context per run (`bench/lab.mjs`). The default preset is the paper's result: insecure, secure and educational, 20 steps of batch 8 each, probed every 2 steps, then 24 judged samples per run. The final chart is the worker's `finished` message rendered.\n\n| measurement | result | target |\n|---|---|---|\n",
+    );
+    writeln!(
+        s,
+        "| default preset on the CPU: click → final chart, median of {} | **{:.1} s** ({} s) | ≤ 10 s |",
+        j["runs"],
+        f(&j, "cpu_click_median_ms") / 1e3,
+        list("cpu_click_ms")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| default preset on the CPU: cold page load → final chart | **{:.1} s** ({} s) | ≤ 15 s |",
+        f(&j, "cpu_cold_median_ms") / 1e3,
+        list("cpu_cold_ms")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| WebGPU (SwiftShader, a CPU Vulkan): evil numbers, 3 steps, click → final chart | {:.1} s | works, recorded |",
+        f(&j, "webgpu_click_ms") / 1e3
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| benchmark step (full 16 × 64 batch) in the worker's wasm, Flex + SIMD | {wasm_ms:.1} ms ({:.1} GFLOP/s) | |",
+        gflop / wasm_ms * 1e3
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| wasm vs native step speed | {:.2}× native ({native_step_ms:.1} ms native) | ≥ 0.6× |\n",
+        native_step_ms / wasm_ms
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "The worker reported: “{}” (CPU) and “{}” (WebGPU).\n",
+        j["cpu_done"].as_str().unwrap_or("?"),
+        j["webgpu_done"].as_str().unwrap_or("?")
+    )
+    .unwrap();
     Ok(s)
 }
