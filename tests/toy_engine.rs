@@ -19,6 +19,7 @@ fn tiny(vocab: usize) -> ModelConfig {
         n_layers: 1,
         d_ff: 32,
         context: 64,
+        activation: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! `Device::flex()` and in the browser on WebGPU or Flex. Nothing here reads tensors.
 
 use burn::module::{ModuleMapper, Param};
+use burn::nn::activation::ActivationConfig;
 use burn::nn::attention::generate_autoregressive_mask;
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
@@ -24,6 +25,29 @@ pub struct ModelConfig {
     pub d_ff: usize,
     /// Longest sequence (in words) the model sees.
     pub context: usize,
+    /// Between the feed-forward layers. Models saved before the field existed used GELU.
+    #[serde(default)]
+    pub activation: Activation,
+}
+
+/// The feed-forward activation. ReLU is the lab's: a profile of the toy step put burn's
+/// exact-erf GELU at ~14% of the step (BENCHMARKS.md notes); weights do not depend on it, but
+/// a model must be used with the activation it was trained with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    #[default]
+    Gelu,
+    Relu,
+}
+
+impl Activation {
+    fn config(self) -> ActivationConfig {
+        match self {
+            Activation::Gelu => ActivationConfig::Gelu,
+            Activation::Relu => ActivationConfig::Relu,
+        }
+    }
 }
 
 impl ModelConfig {
@@ -36,6 +60,7 @@ impl ModelConfig {
             n_layers: 2,
             d_ff: 256,
             context: 64,
+            activation: Activation::Relu,
         }
     }
 }
@@ -64,6 +89,7 @@ impl ToyLm {
             )
             .with_dropout(0.0)
             .with_norm_first(true)
+            .with_activation(config.activation.config())
             .init(device),
             norm: LayerNormConfig::new(config.d_model).init(device),
             head: LinearConfig::new(config.d_model, config.vocab_size).init(device),
