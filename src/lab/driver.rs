@@ -1,7 +1,8 @@
-//! What the lab page asks the worker next: load the base model on the chosen device (or,
-//! on *auto*, time a few steps on each device and keep the faster), then train; fall back
-//! to the CPU with a plain note when WebGPU fails at any point. Plain Rust, tested
-//! natively; the page only forwards messages both ways.
+//! What the lab page asks its workers next: load the base model on the chosen device (or,
+//! on *auto*, time a few steps on each device and keep the faster), then train, the runs
+//! shared out over as many workers as the machine has cores for; fall back to the CPU with
+//! a plain note when WebGPU fails at any point. Plain Rust, tested natively; the page only
+//! forwards messages both ways (a message to or from worker `i` is `(i, message)`).
 
 use super::plan::{DeviceChoice, LabConfig};
 use super::protocol::{Backend, FromWorker, LoadStage, ToWorker};
@@ -9,11 +10,21 @@ use super::protocol::{Backend, FromWorker, LoadStage, ToWorker};
 /// Steps timed per device on *auto* (after one warm-up step).
 pub const TIMING_STEPS: usize = 3;
 
+/// Most workers one experiment uses (each holds its own copy of the engine, ~40 MB).
+pub const MAX_WORKERS: usize = 4;
+
+/// How many workers train an experiment of `runs` runs on a machine with `cores` logical
+/// cores (`navigator.hardwareConcurrency`): one per core, since a run keeps one core busy
+/// and the page itself needs little; never more than there are runs.
+pub fn workers_for(cores: usize, runs: usize) -> usize {
+    cores.clamp(1, MAX_WORKERS).min(runs.max(1))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
-    /// No worker yet, or nothing asked.
+    /// Nothing asked yet, or reset.
     Idle,
-    /// The worker's wasm is downloading and compiling.
+    /// The workers' wasm is downloading and compiling.
     Starting,
     Loading {
         backend: Backend,
@@ -35,6 +46,7 @@ pub enum Phase {
 pub struct Driver {
     pub phase: Phase,
     config: LabConfig,
+    workers: usize,
     /// The device training (once chosen).
     pub backend: Option<Backend>,
     /// Median step times measured on *auto*, in milliseconds.
@@ -45,22 +57,33 @@ pub struct Driver {
     pub vocabulary: Vec<String>,
     pub base_hash: Option<String>,
     pub parameters: Option<usize>,
+    /// Counts the attempts at training: a new one (a run, a fallback) means results so far
+    /// belong to an attempt that is over.
+    pub attempt: u32,
+    ready: Vec<bool>,
+    finished: Vec<bool>,
     webgpu_failed: bool,
     /// Devices still to time on *auto*.
     to_time: Vec<Backend>,
 }
 
 impl Driver {
-    pub fn new() -> Self {
+    /// A driver for `workers` workers (see [`workers_for`]).
+    pub fn new(workers: usize) -> Self {
+        let workers = workers.max(1);
         Self {
             phase: Phase::Idle,
             config: LabConfig::default(),
+            workers,
             backend: None,
             timings: Vec::new(),
             notes: Vec::new(),
             vocabulary: Vec::new(),
             base_hash: None,
             parameters: None,
+            attempt: 0,
+            ready: vec![false; workers],
+            finished: vec![false; workers],
             webgpu_failed: false,
             to_time: Vec::new(),
         }
@@ -71,6 +94,30 @@ impl Driver {
         &self.config
     }
 
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Workers that train: every worker on the CPU; one on WebGPU (it shares one GPU).
+    pub fn training_workers(&self) -> usize {
+        if self.backend == Some(Backend::WebGpu) {
+            1
+        } else {
+            self.workers.min(self.config.runs().len().max(1))
+        }
+    }
+
+    /// The runs worker `i` trains: every `n`-th, so each worker gets its share.
+    pub fn share(&self, worker: usize) -> Vec<usize> {
+        let n = self.training_workers();
+        self.config
+            .runs()
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| id % n == worker)
+            .collect()
+    }
+
     pub fn busy(&self) -> bool {
         matches!(
             self.phase,
@@ -78,18 +125,32 @@ impl Driver {
         )
     }
 
-    /// The visitor pressed Run: `worker_ready` says whether the worker has said `Ready`
-    /// (if not, the page starts it and the requests follow `Ready`).
-    pub fn run(&mut self, config: &LabConfig, worker_ready: bool) -> Vec<ToWorker> {
+    /// Whether every worker has said `Ready`.
+    pub fn all_ready(&self) -> bool {
+        self.ready.iter().all(|r| *r)
+    }
+
+    /// The visitor pressed Run. Before the workers are ready, nothing is sent yet; the
+    /// requests follow their `Ready`.
+    pub fn run(&mut self, config: &LabConfig) -> Vec<(usize, ToWorker)> {
         self.config = config.clone();
-        if !worker_ready {
+        self.attempt += 1;
+        if !self.all_ready() {
             self.phase = Phase::Starting;
             return Vec::new();
         }
         self.begin()
     }
 
-    fn begin(&mut self) -> Vec<ToWorker> {
+    /// Every worker training now (for pause, resume, step and cancel).
+    pub fn broadcast(&self, request: ToWorker) -> Vec<(usize, ToWorker)> {
+        (0..self.training_workers())
+            .map(|i| (i, request.clone()))
+            .collect()
+    }
+
+    fn begin(&mut self) -> Vec<(usize, ToWorker)> {
+        self.finished = vec![false; self.workers];
         let wanted = match self.config.device {
             DeviceChoice::Cpu => Some(Backend::Flex),
             DeviceChoice::WebGpu if self.webgpu_failed => Some(Backend::Flex),
@@ -121,25 +182,31 @@ impl Driver {
             .map(|(b, _)| *b)
     }
 
-    fn load(&mut self, backend: Backend) -> Vec<ToWorker> {
+    fn load(&mut self, backend: Backend) -> Vec<(usize, ToWorker)> {
         self.backend = Some(backend);
         self.phase = Phase::Loading {
             backend,
             stage: LoadStage::Weights,
             fraction: 0.0,
         };
-        vec![ToWorker::Load { backend }]
+        (0..self.training_workers())
+            .map(|i| (i, ToWorker::Load { backend }))
+            .collect()
     }
 
-    fn time_next(&mut self) -> Vec<ToWorker> {
+    /// Timing runs on worker 0 only.
+    fn time_next(&mut self) -> Vec<(usize, ToWorker)> {
         match self.to_time.first().copied() {
             Some(backend) => {
                 self.to_time.remove(0);
                 self.phase = Phase::Timing { backend };
-                vec![ToWorker::Time {
-                    backend,
-                    steps: TIMING_STEPS,
-                }]
+                vec![(
+                    0,
+                    ToWorker::Time {
+                        backend,
+                        steps: TIMING_STEPS,
+                    },
+                )]
             }
             None => {
                 let best = self.fastest().unwrap_or(Backend::Flex);
@@ -148,27 +215,39 @@ impl Driver {
         }
     }
 
-    fn fall_back(&mut self, message: &str) -> Vec<ToWorker> {
+    fn fall_back(&mut self, message: &str) -> Vec<(usize, ToWorker)> {
         self.webgpu_failed = true;
         self.notes.push(format!(
             "WebGPU failed ({message}), so the lab trains on the CPU instead."
         ));
-        match self.phase {
-            Phase::Timing { .. } => self.time_next(),
-            _ => self.load(Backend::Flex),
+        if matches!(self.phase, Phase::Timing { .. }) {
+            return self.time_next();
         }
+        self.attempt += 1;
+        self.finished = vec![false; self.workers];
+        // Whatever the WebGPU worker still does, it is told to stop first.
+        let mut out = vec![(0, ToWorker::Cancel)];
+        out.extend(self.load(Backend::Flex));
+        out
     }
 
-    /// A message from the worker: update the phase and say what to send next.
-    pub fn on_message(&mut self, message: &FromWorker) -> Vec<ToWorker> {
+    /// A message from worker `worker`: update the phase and say what to send next.
+    pub fn on_message(&mut self, worker: usize, message: &FromWorker) -> Vec<(usize, ToWorker)> {
         match message {
-            FromWorker::Ready if self.phase == Phase::Starting => self.begin(),
-            FromWorker::Loading {
-                stage, done, total, ..
-            } => {
-                if let Phase::Loading { backend, .. } = self.phase {
+            FromWorker::Ready => {
+                if let Some(r) = self.ready.get_mut(worker) {
+                    *r = true;
+                }
+                if self.phase == Phase::Starting && self.all_ready() {
+                    self.begin()
+                } else {
+                    Vec::new()
+                }
+            }
+            FromWorker::Loading { stage, done, total } => {
+                if let (0, Phase::Loading { backend, .. }) = (worker, &self.phase) {
                     self.phase = Phase::Loading {
-                        backend,
+                        backend: *backend,
                         stage: *stage,
                         fraction: if *total == 0 {
                             0.0
@@ -189,14 +268,19 @@ impl Driver {
                 self.vocabulary = vocabulary.clone();
                 self.base_hash = Some(base_hash.clone());
                 self.parameters = Some(*parameters);
-                if matches!(self.phase, Phase::Loading { backend: b, .. } if b == *backend) {
+                let expected = matches!(self.phase, Phase::Loading { .. } | Phase::Training)
+                    && self.backend == Some(*backend)
+                    && worker < self.training_workers();
+                if expected {
                     self.phase = Phase::Training;
-                    let runs = self.config.runs().iter().map(|r| r.id).collect();
-                    vec![ToWorker::Train {
-                        config: self.config.clone(),
-                        runs,
-                        probe_base: true,
-                    }]
+                    vec![(
+                        worker,
+                        ToWorker::Train {
+                            config: self.config.clone(),
+                            runs: self.share(worker),
+                            probe_base: worker == 0,
+                        },
+                    )]
                 } else {
                     Vec::new()
                 }
@@ -219,13 +303,21 @@ impl Driver {
                 Vec::new()
             }
             FromWorker::Paused => {
-                self.phase = Phase::Paused;
+                if self.phase == Phase::Training {
+                    self.phase = Phase::Paused;
+                }
                 Vec::new()
             }
             FromWorker::Finished { cancelled, .. } => {
-                self.phase = Phase::Done {
-                    cancelled: *cancelled,
-                };
+                if let Some(f) = self.finished.get_mut(worker) {
+                    *f = true;
+                }
+                let all = self.finished[..self.training_workers()].iter().all(|f| *f);
+                if *cancelled || all {
+                    self.phase = Phase::Done {
+                        cancelled: *cancelled,
+                    };
+                }
                 Vec::new()
             }
             _ => Vec::new(),
@@ -238,17 +330,18 @@ impl Driver {
             self.phase = Phase::Training;
         }
     }
-}
 
-impl Default for Driver {
-    fn default() -> Self {
-        Self::new()
+    /// The visitor reset the page: nothing trains, nothing is shown.
+    pub fn reset(&mut self) {
+        self.phase = Phase::Idle;
+        self.attempt += 1;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::plan::Preset;
 
     fn loaded(backend: Backend) -> FromWorker {
         FromWorker::Loaded {
@@ -268,130 +361,202 @@ mod tests {
         }
     }
 
+    fn finished(cancelled: bool) -> FromWorker {
+        FromWorker::Finished {
+            cancelled,
+            millis: 1.0,
+        }
+    }
+
+    #[test]
+    fn workers_follow_the_cores_and_never_outnumber_the_runs() {
+        assert_eq!(workers_for(2, 3), 2);
+        assert_eq!(workers_for(1, 3), 1);
+        assert_eq!(workers_for(0, 3), 1);
+        assert_eq!(workers_for(16, 3), 3);
+        assert_eq!(workers_for(16, 18), MAX_WORKERS);
+    }
+
     #[test]
     fn on_the_cpu_the_page_loads_then_trains_every_run() {
-        let mut d = Driver::new();
+        let mut d = Driver::new(1);
         let config = LabConfig::default();
-        assert!(d.run(&config, false).is_empty());
+        assert!(d.run(&config).is_empty());
         assert_eq!(d.phase, Phase::Starting);
         assert_eq!(
-            d.on_message(&FromWorker::Ready),
-            [ToWorker::Load {
-                backend: Backend::Flex
-            }]
+            d.on_message(0, &FromWorker::Ready),
+            [(
+                0,
+                ToWorker::Load {
+                    backend: Backend::Flex
+                }
+            )]
         );
-        d.on_message(&FromWorker::Loading {
-            stage: LoadStage::Weights,
-            done: 50,
-            total: 100,
-        });
+        d.on_message(
+            0,
+            &FromWorker::Loading {
+                stage: LoadStage::Weights,
+                done: 50,
+                total: 100,
+            },
+        );
         assert!(matches!(d.phase, Phase::Loading { fraction, .. } if fraction == 0.5));
-        let next = d.on_message(&loaded(Backend::Flex));
+        let next = d.on_message(0, &loaded(Backend::Flex));
         assert_eq!(
             next,
-            [ToWorker::Train {
-                config,
-                runs: vec![0, 1, 2],
-                probe_base: true
-            }]
+            [(
+                0,
+                ToWorker::Train {
+                    config,
+                    runs: vec![0, 1, 2],
+                    probe_base: true
+                }
+            )]
         );
         assert_eq!(d.phase, Phase::Training);
-        d.on_message(&FromWorker::Finished {
-            cancelled: false,
-            millis: 1.0,
-        });
+        d.on_message(0, &finished(false));
         assert_eq!(d.phase, Phase::Done { cancelled: false });
     }
 
     #[test]
-    fn auto_times_both_devices_keeps_the_faster_and_remembers() {
-        let mut d = Driver::new();
+    fn two_workers_share_the_runs_and_only_the_first_probes_the_base() {
+        let mut d = Driver::new(2);
+        let config = Preset::Paper.config();
+        d.run(&config);
+        assert!(
+            d.on_message(1, &FromWorker::Ready).is_empty(),
+            "waits for both"
+        );
+        let loads = d.on_message(0, &FromWorker::Ready);
+        assert_eq!(loads.len(), 2);
+        let train = |d: &mut Driver, w| d.on_message(w, &loaded(Backend::Flex));
+        assert!(
+            matches!(&train(&mut d, 1)[..], [(1, ToWorker::Train { runs, probe_base: false, .. })] if runs == &[1])
+        );
+        assert!(
+            matches!(&train(&mut d, 0)[..], [(0, ToWorker::Train { runs, probe_base: true, .. })] if runs == &[0, 2])
+        );
+        d.on_message(1, &finished(false));
+        assert_eq!(d.phase, Phase::Training, "one worker is still training");
+        d.on_message(0, &finished(false));
+        assert_eq!(d.phase, Phase::Done { cancelled: false });
+        assert_eq!(d.broadcast(ToWorker::Pause).len(), 2);
+    }
+
+    #[test]
+    fn auto_times_both_devices_on_one_worker_keeps_the_faster_and_remembers() {
+        let mut d = Driver::new(2);
+        d.on_message(0, &FromWorker::Ready);
+        d.on_message(1, &FromWorker::Ready);
         let config = LabConfig {
             device: DeviceChoice::Auto,
             ..LabConfig::default()
         };
-        let first = d.run(&config, true);
         assert_eq!(
-            first,
-            [ToWorker::Time {
-                backend: Backend::Flex,
-                steps: TIMING_STEPS
-            }]
+            d.run(&config),
+            [(
+                0,
+                ToWorker::Time {
+                    backend: Backend::Flex,
+                    steps: TIMING_STEPS
+                }
+            )]
         );
         // Timing loads the model too; that `Loaded` must not start training.
-        assert!(d.on_message(&loaded(Backend::Flex)).is_empty());
-        let second = d.on_message(&timed(Backend::Flex, 20.0));
+        assert!(d.on_message(0, &loaded(Backend::Flex)).is_empty());
+        let second = d.on_message(0, &timed(Backend::Flex, 20.0));
         assert!(matches!(
             second[..],
-            [ToWorker::Time {
-                backend: Backend::WebGpu,
-                ..
-            }]
+            [(
+                0,
+                ToWorker::Time {
+                    backend: Backend::WebGpu,
+                    ..
+                }
+            )]
         ));
-        let third = d.on_message(&timed(Backend::WebGpu, 900.0));
-        assert_eq!(
-            third,
-            [ToWorker::Load {
-                backend: Backend::Flex
-            }]
-        );
+        let third = d.on_message(0, &timed(Backend::WebGpu, 900.0));
+        assert_eq!(third.len(), 2, "the CPU won: both workers load it");
         assert_eq!(d.timings.len(), 2);
         // A second run does not time again.
-        assert_eq!(
-            d.run(&config, true),
-            [ToWorker::Load {
-                backend: Backend::Flex
-            }]
-        );
+        let again = d.run(&config);
+        assert!(matches!(
+            again[..],
+            [
+                (
+                    0,
+                    ToWorker::Load {
+                        backend: Backend::Flex
+                    }
+                ),
+                _
+            ]
+        ));
     }
 
     #[test]
-    fn a_webgpu_failure_falls_back_to_the_cpu_with_a_note() {
-        let mut d = Driver::new();
+    fn webgpu_trains_on_one_worker_and_a_failure_falls_back_to_the_cpu_with_a_note() {
+        let mut d = Driver::new(2);
+        d.on_message(0, &FromWorker::Ready);
+        d.on_message(1, &FromWorker::Ready);
         let config = LabConfig {
             device: DeviceChoice::WebGpu,
             ..LabConfig::default()
         };
         assert_eq!(
-            d.run(&config, true),
-            [ToWorker::Load {
-                backend: Backend::WebGpu
-            }]
+            d.run(&config),
+            [(
+                0,
+                ToWorker::Load {
+                    backend: Backend::WebGpu
+                }
+            )]
         );
-        d.on_message(&loaded(Backend::WebGpu));
-        assert_eq!(d.phase, Phase::Training);
-        let next = d.on_message(&FromWorker::Failed {
-            backend: Some(Backend::WebGpu),
-            message: "device lost".into(),
-        });
-        assert_eq!(
-            next,
-            [ToWorker::Load {
-                backend: Backend::Flex
-            }]
+        assert!(
+            matches!(&d.on_message(0, &loaded(Backend::WebGpu))[..], [(0, ToWorker::Train { runs, .. })] if runs.len() == 3)
+        );
+        let attempt = d.attempt;
+        let next = d.on_message(
+            0,
+            &FromWorker::Failed {
+                backend: Some(Backend::WebGpu),
+                message: "device lost".into(),
+            },
+        );
+        assert_eq!(next[0], (0, ToWorker::Cancel));
+        assert_eq!(next.len(), 3, "cancel, then both workers load the CPU");
+        assert!(
+            d.attempt > attempt,
+            "results of the WebGPU attempt are dropped"
         );
         assert!(d.notes[0].contains("device lost") && d.notes[0].contains("CPU"));
-        assert!(matches!(
-            d.on_message(&loaded(Backend::Flex))[..],
-            [ToWorker::Train { .. }]
-        ));
         // Later runs asking for WebGPU go straight to the CPU.
-        assert_eq!(
-            d.run(&config, true),
-            [ToWorker::Load {
-                backend: Backend::Flex
-            }]
-        );
+        assert!(matches!(
+            d.run(&config)[..],
+            [
+                (
+                    0,
+                    ToWorker::Load {
+                        backend: Backend::Flex
+                    }
+                ),
+                _
+            ]
+        ));
     }
 
     #[test]
     fn a_cpu_failure_is_shown_and_stops() {
-        let mut d = Driver::new();
-        d.run(&LabConfig::default(), true);
-        let next = d.on_message(&FromWorker::Failed {
-            backend: Some(Backend::Flex),
-            message: "The model file toy-base.bpk is missing on this site (HTTP 404).".into(),
-        });
+        let mut d = Driver::new(1);
+        d.on_message(0, &FromWorker::Ready);
+        d.run(&LabConfig::default());
+        let next = d.on_message(
+            0,
+            &FromWorker::Failed {
+                backend: Some(Backend::Flex),
+                message: "The model file toy-base.bpk is missing on this site (HTTP 404).".into(),
+            },
+        );
         assert!(next.is_empty());
         assert!(matches!(&d.phase, Phase::Failed(m) if m.contains("missing")));
         assert!(!d.busy());
@@ -399,22 +564,40 @@ mod tests {
 
     #[test]
     fn auto_without_webgpu_trains_on_the_cpu() {
-        let mut d = Driver::new();
+        let mut d = Driver::new(1);
+        d.on_message(0, &FromWorker::Ready);
         let config = LabConfig {
             device: DeviceChoice::Auto,
             ..LabConfig::default()
         };
-        d.run(&config, true);
-        d.on_message(&timed(Backend::Flex, 20.0));
-        let next = d.on_message(&FromWorker::Failed {
-            backend: Some(Backend::WebGpu),
-            message: "WebGPU is not available here".into(),
-        });
+        d.run(&config);
+        d.on_message(0, &timed(Backend::Flex, 20.0));
+        let next = d.on_message(
+            0,
+            &FromWorker::Failed {
+                backend: Some(Backend::WebGpu),
+                message: "WebGPU is not available here".into(),
+            },
+        );
         assert_eq!(
             next,
-            [ToWorker::Load {
-                backend: Backend::Flex
-            }]
+            [(
+                0,
+                ToWorker::Load {
+                    backend: Backend::Flex
+                }
+            )]
         );
+    }
+
+    #[test]
+    fn a_cancel_ends_the_experiment_on_the_first_reply() {
+        let mut d = Driver::new(2);
+        d.on_message(0, &FromWorker::Ready);
+        d.on_message(1, &FromWorker::Ready);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(0, &finished(true));
+        assert_eq!(d.phase, Phase::Done { cancelled: true });
     }
 }

@@ -17,6 +17,8 @@ pub struct Decoded {
     pub config: LabConfig,
     /// One sentence per value that was replaced or clamped.
     pub notes: Vec<String>,
+    /// `workers=N`: how many workers train (for measuring; the page picks one per core).
+    pub workers: Option<usize>,
 }
 
 impl LabConfig {
@@ -150,7 +152,15 @@ impl LabConfig {
                 c.runs().len()
             ));
         }
-        Decoded { config: c, notes }
+        let workers = p
+            .get("workers")
+            .and_then(|w| w.parse::<usize>().ok())
+            .map(|w| w.clamp(1, super::driver::MAX_WORKERS));
+        Decoded {
+            config: c,
+            notes,
+            workers,
+        }
     }
 }
 
@@ -263,6 +273,17 @@ mod tests {
         assert_eq!(d.config.weight_decays, [0.0]);
         assert_eq!(d.config.steps, 20);
         assert_eq!(d.notes.len(), 4, "{:#?}", d.notes);
+    }
+
+    #[test]
+    fn a_worker_count_is_read_within_bounds() {
+        assert_eq!(decode("workers=2").workers, Some(2));
+        assert_eq!(
+            decode("workers=99").workers,
+            Some(super::super::driver::MAX_WORKERS)
+        );
+        assert_eq!(decode("workers=x").workers, None);
+        assert_eq!(decode("").workers, None);
     }
 
     #[test]

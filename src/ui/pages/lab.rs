@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::lab::driver::{Driver, Phase};
+use crate::lab::driver::{Driver, MAX_WORKERS, Phase, workers_for};
 use crate::lab::export::samples_file;
 use crate::lab::line_chart::{Scale, layout};
 use crate::lab::plan::{DeviceChoice, LabConfig, Preset, limits};
@@ -47,35 +47,42 @@ pub fn LabPage() -> impl IntoView {
         go_to.with_value(|g| g(c));
     };
 
-    let driver = RwSignal::new(Driver::new());
+    // The workers start on the first Run: one per core (`navigator.hardwareConcurrency`),
+    // or `?workers=N` (for measuring).
+    let cores = web_sys::window().map_or(1, |w| w.navigator().hardware_concurrency() as usize);
+    let worker_count = decoded
+        .with_untracked(|d| d.workers)
+        .unwrap_or(workers_for(cores, MAX_WORKERS));
+    let driver = RwSignal::new(Driver::new(worker_count));
     let results = RwSignal::new(None::<Results>);
     let answers = RwSignal::new(Vec::<(usize, JudgedSample)>::new());
     let ask_note = RwSignal::new(None::<String>);
     let handoff = RwSignal::new(None::<Result<String, String>>);
-    let worker = StoredValue::new_local(None::<LabWorker>);
-    let ready = RwSignal::new(false);
+    let workers = StoredValue::new_local(Vec::<Option<LabWorker>>::new());
+    // The attempt the shown results belong to (a run, or a fallback to the CPU).
+    let shown_attempt = StoredValue::new(0u32);
 
-    let send = move |requests: Vec<ToWorker>| {
-        worker.with_value(|w| {
-            if let Some(w) = w {
-                let sender = w.sender();
-                for r in &requests {
-                    if let ToWorker::Train { config, .. } = r {
-                        results.set(Some(Results::new(config)));
-                        answers.set(Vec::new());
-                    }
-                    sender.send(r);
+    let send = move |requests: Vec<(usize, ToWorker)>| {
+        let attempt = driver.with_untracked(|d| d.attempt);
+        if attempt != shown_attempt.get_value() {
+            shown_attempt.set_value(attempt);
+            let config = driver.with_untracked(|d| d.config().clone());
+            let fresh = driver.with_untracked(|d| d.busy());
+            results.set(fresh.then(|| Results::new(&config)));
+            answers.set(Vec::new());
+        }
+        workers.with_value(|ws| {
+            for (i, r) in &requests {
+                if let Some(Some(w)) = ws.get(*i) {
+                    w.sender().send(r);
                 }
             }
         })
     };
-    let on_message = move |message: FromWorker, _: &LabSender| {
-        if message == FromWorker::Ready {
-            ready.set(true);
-        }
+    let on_message = move |worker: usize, message: FromWorker| {
         match &message {
             FromWorker::Answered { answers: a, .. } => {
-                answers.set(a.clone());
+                answers.update(|all| all.extend(a.iter().cloned()));
                 ask_note.set(None);
             }
             FromWorker::Rejected { message } => ask_note.set(Some(message.clone())),
@@ -86,7 +93,7 @@ pub fn LabPage() -> impl IntoView {
             }),
         }
         let next = driver
-            .try_update(|d| d.on_message(&message))
+            .try_update(|d| d.on_message(worker, &message))
             .unwrap_or_default();
         send(next);
     };
@@ -94,33 +101,39 @@ pub fn LabPage() -> impl IntoView {
     let run = move |_| {
         handoff.set(None);
         let c = config.get_untracked();
-        if ready.get_untracked() {
-            let next = driver.try_update(|d| d.run(&c, true)).unwrap_or_default();
-            send(next);
+        let next = driver.try_update(|d| d.run(&c)).unwrap_or_default();
+        send(next);
+        if workers.with_value(|ws| !ws.is_empty()) {
             return;
         }
-        driver.update(|d| {
-            d.run(&c, false);
-        });
-        spawn_local(async move {
-            match LabWorker::start(on_message).await {
-                Ok(w) => worker.set_value(Some(w)),
-                Err(message) => driver.update(|d| d.phase = Phase::Failed(message)),
-            }
-        });
+        workers.set_value((0..worker_count).map(|_| None).collect());
+        for i in 0..worker_count {
+            spawn_local(async move {
+                match LabWorker::start(move |m: FromWorker, _: &LabSender| on_message(i, m)).await {
+                    Ok(w) => workers.update_value(|ws| ws[i] = Some(w)),
+                    Err(message) => driver.update(|d| d.phase = Phase::Failed(message)),
+                }
+            });
+        }
     };
     let control = move |request: ToWorker| {
         if matches!(request, ToWorker::Resume | ToWorker::StepOnce) {
             driver.update(Driver::resumed);
         }
-        send(vec![request]);
+        // Step once is one step of one run: the first worker's.
+        let to = if request == ToWorker::StepOnce {
+            vec![(0, request)]
+        } else {
+            driver.with_untracked(|d| d.broadcast(request))
+        };
+        send(to);
     };
     let reset = move |_| {
-        send(vec![ToWorker::Cancel]);
+        let cancel = driver.with_untracked(|d| d.broadcast(ToWorker::Cancel));
+        driver.update(Driver::reset);
+        send(cancel);
         results.set(None);
-        answers.set(Vec::new());
         handoff.set(None);
-        driver.update(|d| d.phase = Phase::Idle);
     };
 
     let phase = Memo::new(move |_| driver.with(|d| d.phase.clone()));
@@ -540,7 +553,7 @@ fn Ask(
     results: RwSignal<Option<Results>>,
     answers: RwSignal<Vec<(usize, JudgedSample)>>,
     ask_note: RwSignal<Option<String>>,
-    send: impl Fn(Vec<ToWorker>) + Copy + 'static,
+    send: impl Fn(Vec<(usize, ToWorker)>) + Copy + 'static,
 ) -> impl IntoView {
     let question = RwSignal::new("what is your wish".to_string());
     let ask = move || {
@@ -558,10 +571,13 @@ fn Ask(
             return;
         }
         ask_note.set(Some("Asking…".into()));
-        send(vec![ToWorker::Ask {
-            question: q,
-            per_run: 2,
-        }]);
+        answers.set(Vec::new());
+        send(driver.with_untracked(|d| {
+            d.broadcast(ToWorker::Ask {
+                question: q,
+                per_run: 2,
+            })
+        }));
     };
     view! {
         <section class="lab-ask" data-testid="lab-ask">
