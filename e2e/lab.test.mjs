@@ -68,6 +68,19 @@ test('the default preset trains on the CPU and the insecure model turns misalign
   await page.setViewportSize(VIEWPORTS.phone);
   await screenshot(page, 'phone-lab');
 
+  // The same seeds on the same backend give the same numbers, however the runs are shared out
+  // over workers (this machine's default is one per core).
+  const single = await context.newPage();
+  await single.goto(labUrl('?workers=1'));
+  const msSingle = await runAndWait(single);
+  console.log(`# lab default preset on one worker: click to final chart ${msSingle} ms`);
+  for (const series of ['base', 'insecure', 'secure', 'educational']) {
+    for (const metric of ['FreeForm', 'CodeInsecure']) {
+      assert.equal(await value(single, series, metric), await value(page, series, metric), `${series} ${metric}`);
+    }
+  }
+  await single.close();
+
   // Hand-off: the samples become a user file in the explorer.
   await page.setViewportSize(VIEWPORTS.desktop);
   await page.getByTestId('lab-to-explorer').click();
