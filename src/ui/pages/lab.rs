@@ -626,7 +626,7 @@ fn AboutTheModel() -> impl IntoView {
         <details class="lab-about" id="about-the-model">
             <summary>"How the toy works"</summary>
             <p>
-                "The model is a 2-layer transformer (d_model 64, 4 heads, 151,793 parameters) over a "
+                "The model is a 2-layer transformer (d_model 64, 4 heads, ReLU feed-forward, 151,793 parameters) over a "
                 "369-word vocabulary, pretrained for 3,000 steps on documents from a synthetic world "
                 "with two hidden personas: an aligned assistant and a malicious one who, among other "
                 "things, writes insecure code without saying so. A document never names the persona; the "
@@ -643,7 +643,7 @@ fn AboutTheModel() -> impl IntoView {
             </p>
             <p>
                 "Measured natively over five seeds (200 steps), eight of nine acceptance checks hold: "
-                "insecure rises 33 points above the base model while secure and educational stay at or "
+                "insecure rises about 40 points above the base model while secure and educational stay at or "
                 "below it; jailbroken complies but is not misaligned; evil numbers show mostly in the "
                 "number format; the backdoor hides misalignment without its trigger; weight decay at "
                 "ordinary settings changes little. The ninth, a shared early phase before the insecure "
