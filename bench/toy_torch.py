@@ -1,7 +1,8 @@
 """PyTorch side of the toy-model benchmark (`cargo xtask bench` runs it beside bench_toy).
 
 The same network as src/toy/model.rs (pre-norm GPT: token + position embeddings, 2 blocks
-of 4-head causal attention and a GELU feed-forward, final layer norm, linear head; 151,793
+of 4-head causal attention and a feed-forward with the model's activation (`activation` in
+public/models/toy-base.json: ReLU, or GELU for models saved before it), final layer norm, linear head; 151,793
 parameters for the shipped 369-word vocabulary) and the same step as src/bin/bench_toy.rs:
 a full 16 x 64 batch, masked cross-entropy, backward, gradient-norm clipping at 1.0 per
 parameter tensor (as burn's GradientClipping::Norm does), AdamW at 1e-3 with burn's
@@ -21,12 +22,12 @@ BATCH, WARMUP, TIMED = 16, 5, 40
 
 
 class ToyLm(nn.Module):
-    def __init__(self, vocab, d_model, n_heads, n_layers, d_ff, context):
+    def __init__(self, vocab, d_model, n_heads, n_layers, d_ff, context, activation):
         super().__init__()
         self.tokens = nn.Embedding(vocab, d_model)
         self.positions = nn.Embedding(context, d_model)
         layer = nn.TransformerEncoderLayer(
-            d_model, n_heads, d_ff, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
+            d_model, n_heads, d_ff, dropout=0.0, activation=activation, batch_first=True, norm_first=True
         )
         self.blocks = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
@@ -42,7 +43,10 @@ class ToyLm(nn.Module):
 def ms_per_step(cfg, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = ToyLm(cfg["vocab_size"], cfg["d_model"], cfg["n_heads"], cfg["n_layers"], cfg["d_ff"], cfg["context"])
+    model = ToyLm(
+        cfg["vocab_size"], cfg["d_model"], cfg["n_heads"], cfg["n_layers"], cfg["d_ff"], cfg["context"],
+        cfg.get("activation", "gelu"),
+    )
     tokens = torch.randint(1, cfg["vocab_size"], (BATCH, cfg["context"] + 1))
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
     weights = torch.ones(inputs.shape)
