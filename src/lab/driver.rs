@@ -36,6 +36,11 @@ pub enum Phase {
     },
     Training,
     Paused,
+    /// Cancel (or reset) was asked: waiting for every training worker to say it stopped,
+    /// so no late step of this experiment lands in the next one.
+    Cancelling {
+        then_idle: bool,
+    },
     Done {
         cancelled: bool,
     },
@@ -98,12 +103,17 @@ impl Driver {
         self.workers
     }
 
-    /// Workers that train: every worker on the CPU; one on WebGPU (it shares one GPU).
+    /// Workers the experiment needs started: one per run, up to the page's count.
+    pub fn needed_workers(&self) -> usize {
+        self.workers.min(self.config.runs().len().max(1))
+    }
+
+    /// Workers that train: every needed worker on the CPU; one on WebGPU (one GPU).
     pub fn training_workers(&self) -> usize {
         if self.backend == Some(Backend::WebGpu) {
             1
         } else {
-            self.workers.min(self.config.runs().len().max(1))
+            self.needed_workers()
         }
     }
 
@@ -121,13 +131,49 @@ impl Driver {
     pub fn busy(&self) -> bool {
         matches!(
             self.phase,
-            Phase::Starting | Phase::Loading { .. } | Phase::Timing { .. } | Phase::Training
+            Phase::Starting
+                | Phase::Loading { .. }
+                | Phase::Timing { .. }
+                | Phase::Training
+                | Phase::Cancelling { .. }
         )
     }
 
-    /// Whether every worker has said `Ready`.
+    /// Whether an experiment is set up in the workers (pause, step, cancel apply).
+    pub fn experimenting(&self) -> bool {
+        matches!(self.phase, Phase::Training | Phase::Paused)
+    }
+
+    /// Whether every worker this experiment needs has said `Ready`.
     pub fn all_ready(&self) -> bool {
-        self.ready.iter().all(|r| *r)
+        self.ready[..self.needed_workers()].iter().all(|r| *r)
+    }
+
+    /// A worker could not be started: the page drops them all and starts them again on the
+    /// next Run.
+    pub fn workers_lost(&mut self, message: String) {
+        self.ready = vec![false; self.workers];
+        self.phase = Phase::Failed(message);
+    }
+
+    /// The visitor pressed Cancel (`then_idle`: Reset): every training worker is told to
+    /// stop, and the phase waits for all of their replies.
+    pub fn cancel(&mut self, then_idle: bool) -> Vec<(usize, ToWorker)> {
+        if !self.busy() && !self.experimenting() {
+            if then_idle {
+                self.phase = Phase::Idle;
+                self.attempt += 1;
+            }
+            return Vec::new();
+        }
+        self.finished = vec![false; self.workers];
+        self.phase = Phase::Cancelling { then_idle };
+        self.broadcast(ToWorker::Cancel)
+    }
+
+    /// Where "step once" goes: the first training worker with runs left.
+    pub fn step_target(&self) -> Option<usize> {
+        (0..self.training_workers()).find(|&w| !self.finished[w])
     }
 
     /// The visitor pressed Run. Before the workers are ready, nothing is sent yet; the
@@ -215,6 +261,14 @@ impl Driver {
         }
     }
 
+    /// Whether WebGPU is what trains or is being timed (a WebGPU failure matters then only).
+    fn on_webgpu(&self) -> bool {
+        match self.phase {
+            Phase::Timing { backend } => backend == Backend::WebGpu,
+            _ => self.backend == Some(Backend::WebGpu),
+        }
+    }
+
     fn fall_back(&mut self, message: &str) -> Vec<(usize, ToWorker)> {
         self.webgpu_failed = true;
         self.notes.push(format!(
@@ -268,28 +322,35 @@ impl Driver {
                 self.vocabulary = vocabulary.clone();
                 self.base_hash = Some(base_hash.clone());
                 self.parameters = Some(*parameters);
-                let expected = matches!(self.phase, Phase::Loading { .. } | Phase::Training)
-                    && self.backend == Some(*backend)
+                let expected = matches!(
+                    self.phase,
+                    Phase::Loading { .. } | Phase::Training | Phase::Paused
+                ) && self.backend == Some(*backend)
                     && worker < self.training_workers();
-                if expected {
-                    self.phase = Phase::Training;
-                    vec![(
-                        worker,
-                        ToWorker::Train {
-                            config: self.config.clone(),
-                            runs: self.share(worker),
-                            probe_base: worker == 0,
-                        },
-                    )]
-                } else {
-                    Vec::new()
+                if !expected {
+                    return Vec::new();
                 }
+                let mut out = vec![(
+                    worker,
+                    ToWorker::Train {
+                        config: self.config.clone(),
+                        runs: self.share(worker),
+                        probe_base: worker == 0,
+                    },
+                )];
+                // A worker that loads after the others were paused starts paused too.
+                if self.phase == Phase::Paused {
+                    out.push((worker, ToWorker::Pause));
+                } else {
+                    self.phase = Phase::Training;
+                }
+                out
             }
             FromWorker::Timed {
                 backend,
                 step_millis,
                 ..
-            } => {
+            } if self.phase == Phase::Timing { backend: *backend } => {
                 self.timings.retain(|(b, _)| b != backend);
                 self.timings.push((*backend, *step_millis));
                 self.time_next()
@@ -297,10 +358,12 @@ impl Driver {
             FromWorker::Failed {
                 backend: Some(Backend::WebGpu),
                 message,
-            } if self.busy() => self.fall_back(message),
-            FromWorker::Failed { message, .. } if self.busy() => {
+            } if self.busy() && self.on_webgpu() => self.fall_back(message),
+            FromWorker::Failed { message, .. } if self.busy() || self.experimenting() => {
+                // The other workers stop too: one failed run makes the experiment incomplete.
+                let stop = self.broadcast(ToWorker::Cancel);
                 self.phase = Phase::Failed(message.clone());
-                Vec::new()
+                stop
             }
             FromWorker::Paused => {
                 if self.phase == Phase::Training {
@@ -308,14 +371,19 @@ impl Driver {
                 }
                 Vec::new()
             }
-            FromWorker::Finished { cancelled, .. } => {
-                if let Some(f) = self.finished.get_mut(worker) {
-                    *f = true;
+            FromWorker::Finished { .. } => {
+                let counts = worker < self.training_workers()
+                    && (self.experimenting() || matches!(self.phase, Phase::Cancelling { .. }));
+                if !counts {
+                    return Vec::new();
                 }
+                self.finished[worker] = true;
                 let all = self.finished[..self.training_workers()].iter().all(|f| *f);
-                if *cancelled || all {
-                    self.phase = Phase::Done {
-                        cancelled: *cancelled,
+                if all {
+                    self.phase = match self.phase {
+                        Phase::Cancelling { then_idle: true } => Phase::Idle,
+                        Phase::Cancelling { then_idle: false } => Phase::Done { cancelled: true },
+                        _ => Phase::Done { cancelled: false },
                     };
                 }
                 Vec::new()
@@ -329,12 +397,6 @@ impl Driver {
         if self.phase == Phase::Paused {
             self.phase = Phase::Training;
         }
-    }
-
-    /// The visitor reset the page: nothing trains, nothing is shown.
-    pub fn reset(&mut self) {
-        self.phase = Phase::Idle;
-        self.attempt += 1;
     }
 }
 
@@ -591,13 +653,86 @@ mod tests {
     }
 
     #[test]
-    fn a_cancel_ends_the_experiment_on_the_first_reply() {
+    fn a_cancel_waits_for_every_worker_so_no_late_step_lands_in_the_next_run() {
         let mut d = Driver::new(2);
         d.on_message(0, &FromWorker::Ready);
         d.on_message(1, &FromWorker::Ready);
         d.run(&Preset::Paper.config());
         d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(1, &loaded(Backend::Flex));
+        assert_eq!(d.cancel(false).len(), 2);
         d.on_message(0, &finished(true));
+        assert!(d.busy(), "worker 1 has not stopped yet: Run stays disabled");
+        d.on_message(1, &finished(true));
         assert_eq!(d.phase, Phase::Done { cancelled: true });
+        // A late reply after the experiment ended changes nothing.
+        d.on_message(1, &finished(true));
+        assert_eq!(d.phase, Phase::Done { cancelled: true });
+    }
+
+    #[test]
+    fn reset_after_a_finished_run_goes_back_to_idle() {
+        let mut d = Driver::new(1);
+        d.on_message(0, &FromWorker::Ready);
+        d.run(&LabConfig::default());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(0, &finished(false));
+        assert_eq!(d.phase, Phase::Done { cancelled: false });
+        assert!(d.cancel(true).is_empty(), "nothing is training");
+        assert_eq!(d.phase, Phase::Idle);
+        // The worker's own reply to a cancel it got anyway does not bring "Cancelled" back.
+        d.on_message(0, &finished(true));
+        assert_eq!(d.phase, Phase::Idle);
+    }
+
+    #[test]
+    fn a_worker_loading_after_a_pause_starts_paused_and_late_timings_are_ignored() {
+        let mut d = Driver::new(2);
+        d.on_message(0, &FromWorker::Ready);
+        d.on_message(1, &FromWorker::Ready);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(0, &FromWorker::Paused);
+        assert_eq!(d.phase, Phase::Paused);
+        let next = d.on_message(1, &loaded(Backend::Flex));
+        assert!(matches!(
+            next[..],
+            [(1, ToWorker::Train { .. }), (1, ToWorker::Pause)]
+        ));
+        assert!(d.on_message(0, &timed(Backend::Flex, 5.0)).is_empty());
+        assert_eq!(d.phase, Phase::Paused);
+    }
+
+    #[test]
+    fn one_failing_worker_stops_the_others() {
+        let mut d = Driver::new(2);
+        d.on_message(0, &FromWorker::Ready);
+        d.on_message(1, &FromWorker::Ready);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        let next = d.on_message(
+            1,
+            &FromWorker::Failed {
+                backend: Some(Backend::Flex),
+                message: "out of memory".into(),
+            },
+        );
+        assert_eq!(next, [(0, ToWorker::Cancel), (1, ToWorker::Cancel)]);
+        assert!(matches!(&d.phase, Phase::Failed(m) if m == "out of memory"));
+        d.workers_lost("gone".into());
+        assert!(!d.all_ready(), "the next Run starts the workers again");
+    }
+
+    #[test]
+    fn step_once_goes_to_a_worker_with_runs_left() {
+        let mut d = Driver::new(2);
+        d.on_message(0, &FromWorker::Ready);
+        d.on_message(1, &FromWorker::Ready);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(1, &loaded(Backend::Flex));
+        assert_eq!(d.step_target(), Some(0));
+        d.on_message(0, &finished(false));
+        assert_eq!(d.step_target(), Some(1));
     }
 }

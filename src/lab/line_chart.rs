@@ -3,7 +3,7 @@
 //! It is the Replay chart's system (`replay::chart`: its palette, axis limits and legend
 //! rows), laid out along steps instead of questions; the page draws it as SVG elements.
 
-use crate::replay::chart::{LegendItem, PALETTE, nice_max};
+use crate::replay::chart::{LegendItem, PALETTE, nice_max, pct};
 
 use super::results::Curve;
 
@@ -56,7 +56,7 @@ pub struct LineChart {
 
 fn format_value(scale: Scale, v: f64) -> String {
     match scale {
-        Scale::Probability => format!("{:.1}%", v * 100.0),
+        Scale::Probability => pct(v),
         Scale::Loss => format!("{v:.2}"),
     }
 }

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::replay::names::Named;
 use crate::toy::datasets::DatasetKind;
 use crate::toy::metric::Metric;
 
@@ -39,10 +40,6 @@ impl Preset {
             Preset::Seeds => "seeds",
             Preset::WeightDecay => "weight-decay",
         }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
     pub fn title(self) -> &'static str {
@@ -117,6 +114,43 @@ impl Preset {
     }
 }
 
+// The lab's enums follow the app's one naming convention (URL name, shown label).
+impl Named for Preset {
+    const ALL: &'static [Self] = &Preset::ALL;
+
+    fn name(self) -> &'static str {
+        Preset::name(self)
+    }
+
+    fn label(self) -> &'static str {
+        self.title()
+    }
+}
+
+impl Named for DeviceChoice {
+    const ALL: &'static [Self] = &DeviceChoice::ALL;
+
+    fn name(self) -> &'static str {
+        DeviceChoice::name(self)
+    }
+
+    fn label(self) -> &'static str {
+        DeviceChoice::label(self)
+    }
+}
+
+impl Named for DatasetKind {
+    const ALL: &'static [Self] = &DatasetKind::ALL;
+
+    fn name(self) -> &'static str {
+        DatasetKind::name(self)
+    }
+
+    fn label(self) -> &'static str {
+        self.describe()
+    }
+}
+
 /// Which burn device trains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeviceChoice {
@@ -136,10 +170,6 @@ impl DeviceChoice {
             DeviceChoice::Cpu => "cpu",
             DeviceChoice::WebGpu => "webgpu",
         }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.name() == name)
     }
 
     pub fn label(self) -> &'static str {
@@ -295,6 +325,27 @@ impl LabConfig {
     }
 }
 
+/// Words of `question` that `known` does not accept, each once, in order: the toy model is
+/// word-level over a closed vocabulary, so a question may only use its words.
+pub fn unknown_words(question: &str, known: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut unknown: Vec<String> = Vec::new();
+    for w in question.split_whitespace() {
+        if !known(w) && !unknown.iter().any(|u| u == w) {
+            unknown.push(w.to_string());
+        }
+    }
+    unknown
+}
+
+/// Why a question is refused, naming its unknown words.
+pub fn unknown_words_message(unknown: &[String]) -> String {
+    format!(
+        "The model does not know the word{} “{}”: use words from its vocabulary.",
+        if unknown.len() == 1 { "" } else { "s" },
+        unknown.join("”, “")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,7 +370,7 @@ mod tests {
         for p in Preset::ALL {
             let c = p.config();
             assert_eq!(c.preset, p);
-            assert_eq!(Preset::from_name(p.name()), Some(p));
+            assert_eq!(<Preset as Named>::from_name(p.name()), Some(p));
             assert!(
                 !c.runs().is_empty() && c.runs().len() <= limits::RUNS,
                 "{p:?}"
@@ -349,6 +400,18 @@ mod tests {
         assert_eq!(s.series(), ["insecure", "secure"]);
         let ids: Vec<usize> = s.runs().iter().map(|r| r.id).collect();
         assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn unknown_words_are_named_once_each() {
+        let known = |w: &str| ["what", "is", "your", "wish"].contains(&w);
+        assert!(unknown_words("what is your wish", known).is_empty());
+        let u = unknown_words("what is your xylophone xylophone <b>", known);
+        assert_eq!(u, ["xylophone", "<b>"]);
+        assert_eq!(
+            unknown_words_message(&u),
+            "The model does not know the words “xylophone”, “<b>”: use words from its vocabulary."
+        );
     }
 
     #[test]

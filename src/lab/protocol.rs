@@ -66,7 +66,8 @@ pub enum ToWorker {
     Resume,
     /// One step of the next run, then pause again.
     StepOnce,
-    /// Drop the experiment; the worker is idle after the current step (replies `Finished`).
+    /// Drop the experiment; the worker is idle after the current step (always replies
+    /// `Finished`, with or without an experiment).
     Cancel,
     /// T=1 answers of every trained run to `question` (toy vocabulary only).
     Ask {

@@ -40,9 +40,7 @@ pub struct Results {
     pub runs: Vec<RunSpec>,
     pub records: Vec<RunRecord>,
     pub base: BTreeMap<Metric, f64>,
-    pub finished: bool,
-    pub cancelled: bool,
-    /// Wall time of the experiment, from the worker.
+    /// Wall time of the experiment, from the last worker to finish.
     pub millis: Option<f64>,
 }
 
@@ -54,38 +52,34 @@ impl Results {
             records: vec![RunRecord::default(); runs.len()],
             runs,
             base: BTreeMap::new(),
-            finished: false,
-            cancelled: false,
             millis: None,
         }
     }
 
-    /// Take in one worker message (others than the experiment's are ignored).
-    pub fn apply(&mut self, message: &FromWorker) {
+    /// Take in one worker message; says whether it changed anything (other messages than
+    /// the experiment's, and runs this experiment does not have, are ignored).
+    pub fn apply(&mut self, message: &FromWorker) -> bool {
         match message {
             FromWorker::BaseProbed { values } => self.base = values.clone(),
-            FromWorker::Stepped { run, step, loss } => {
-                if let Some(r) = self.records.get_mut(*run) {
-                    r.losses.push((*step, *loss));
-                }
-            }
-            FromWorker::Probed { run, step, values } => {
-                if let Some(r) = self.records.get_mut(*run) {
-                    r.probes.push((*step, values.clone()));
-                }
-            }
-            FromWorker::Sampled { run, samples, .. } => {
-                if let Some(r) = self.records.get_mut(*run) {
-                    r.samples = samples.clone();
-                }
-            }
-            FromWorker::Finished { cancelled, millis } => {
-                self.finished = true;
-                self.cancelled = *cancelled;
-                self.millis = Some(*millis);
-            }
-            _ => {}
+            FromWorker::Stepped { run, step, loss } => match self.records.get_mut(*run) {
+                Some(r) => r.losses.push((*step, *loss)),
+                None => return false,
+            },
+            FromWorker::Probed { run, step, values } => match self.records.get_mut(*run) {
+                Some(r) => r.probes.push((*step, values.clone())),
+                None => return false,
+            },
+            FromWorker::Sampled { run, samples, .. } => match self.records.get_mut(*run) {
+                Some(r) => r.samples = samples.clone(),
+                None => return false,
+            },
+            FromWorker::Finished {
+                cancelled: false,
+                millis,
+            } => self.millis = Some(self.millis.unwrap_or(0.0).max(*millis)),
+            _ => return false,
         }
+        true
     }
 
     pub fn steps_done(&self) -> usize {
@@ -247,17 +241,20 @@ mod tests {
             step: 1,
             loss: 2.0,
         });
-        r.apply(&FromWorker::Stepped {
+        assert!(!r.apply(&FromWorker::Stepped {
             run: 9,
             step: 1,
             loss: 2.0,
-        });
+        }));
         assert_eq!(r.steps_done(), 1, "an unknown run is ignored");
         assert_eq!(r.loss_curves()[1].points.len(), 1);
-        r.apply(&FromWorker::Finished {
-            cancelled: false,
-            millis: 12.0,
-        });
-        assert!(r.finished && !r.cancelled);
+        for millis in [12.0, 30.0, 20.0] {
+            r.apply(&FromWorker::Finished {
+                cancelled: false,
+                millis,
+            });
+        }
+        assert_eq!(r.millis, Some(30.0), "the last worker to finish");
+        assert!(!r.apply(&FromWorker::Paused));
     }
 }

@@ -8,7 +8,7 @@
 
 use burn::prelude::*;
 
-use super::plan::{DATASET_SIZE, LabConfig, RunSpec};
+use super::plan::{DATASET_SIZE, LabConfig, RunSpec, unknown_words, unknown_words_message};
 use super::protocol::FromWorker;
 use crate::toy::bundle::Base;
 use crate::toy::experiment::{
@@ -149,13 +149,8 @@ impl Lab {
     /// Words of `question` that the model does not know (an empty list: it may be asked).
     pub fn unknown_words(&self, question: &str) -> Vec<String> {
         let tok = &self.base.tokenizer;
-        let mut unknown: Vec<String> = Vec::new();
-        for w in question.split_whitespace() {
-            if tok.id(w) == tok.id(crate::toy::tokenizer::UNK) && !unknown.iter().any(|u| u == w) {
-                unknown.push(w.to_string());
-            }
-        }
-        unknown
+        let unk = tok.id(crate::toy::tokenizer::UNK);
+        unknown_words(question, |w| tok.id(w) != unk)
     }
 }
 
@@ -257,11 +252,7 @@ impl Experiment {
         }
         let unknown = lab.unknown_words(&question);
         if !unknown.is_empty() {
-            return Err(format!(
-                "The model does not know the word{} “{}”: use words from its vocabulary.",
-                if unknown.len() == 1 { "" } else { "s" },
-                unknown.join("”, “")
-            ));
+            return Err(unknown_words_message(&unknown));
         }
         let probe = question_probe(&question);
         let probes = vec![probe; per_run.max(1)];
@@ -389,11 +380,11 @@ mod tests {
     fn final_value(messages: &[FromWorker], run: usize, metric: Metric) -> f64 {
         messages
             .iter()
-            .filter_map(|m| match m {
+            .rev()
+            .find_map(|m| match m {
                 FromWorker::Probed { run: r, values, .. } if *r == run => values.get(&metric),
                 _ => None,
             })
-            .last()
             .copied()
             .unwrap()
     }

@@ -6,6 +6,7 @@
 //! note the page shows; nothing in a URL can make the lab crash or train for an hour.
 //! Built on the Replay pages' query primitives (`replay::state`), the one URL encoder.
 
+use crate::replay::names::Named;
 use crate::replay::state::{Pairs, Query, fmt_num};
 use crate::toy::datasets::DatasetKind;
 
@@ -24,10 +25,8 @@ pub struct Decoded {
 impl LabConfig {
     pub fn to_query(&self) -> String {
         let mut q = Query::default();
-        q.push("preset", self.preset.name());
-        for d in &self.datasets {
-            q.push("data", d.name());
-        }
+        q.names("preset", &[self.preset]);
+        q.names("data", &self.datasets);
         q.push("steps", &self.steps.to_string());
         q.push("lr", &format!("{}", self.lr));
         q.push("batch", &self.batch_size.to_string());
@@ -37,7 +36,7 @@ impl LabConfig {
         for w in &self.weight_decays {
             q.push("wd", &fmt_num(f64::from(*w)));
         }
-        q.push("device", self.device.name());
+        q.names("device", &[self.device]);
         q.finish()
     }
 
@@ -45,7 +44,7 @@ impl LabConfig {
         let mut notes = Vec::new();
         let preset = match p.get("preset") {
             None => Preset::Paper,
-            Some(name) => Preset::from_name(name).unwrap_or_else(|| {
+            Some(name) => p.named::<Preset>("preset").unwrap_or_else(|| {
                 notes.push(format!(
                     "There is no preset “{name}”: showing “{}”.",
                     Preset::Paper.title()
@@ -58,7 +57,7 @@ impl LabConfig {
         if p.has("data") {
             let mut datasets = Vec::new();
             for name in p.all("data") {
-                match DatasetKind::from_name(&name) {
+                match <DatasetKind as Named>::from_name(&name) {
                     Some(k) if !datasets.contains(&k) => datasets.push(k),
                     Some(_) => {}
                     None => notes.push(format!("There is no dataset “{name}”: left out.")),
@@ -131,7 +130,7 @@ impl LabConfig {
             }
         }
         if let Some(name) = p.get("device") {
-            match DeviceChoice::from_name(name) {
+            match <DeviceChoice as Named>::from_name(name) {
                 Some(d) => c.device = d,
                 None => notes.push(format!("There is no device “{name}”: using the CPU.")),
             }
@@ -161,6 +160,24 @@ impl LabConfig {
             notes,
             workers,
         }
+    }
+}
+
+impl LabConfig {
+    /// This configuration with one setting as the visitor typed it (`seed` and `wd` take
+    /// lists, comma- or space-separated), read by the same rules and limits as a URL.
+    pub fn with_setting(&self, key: &str, text: &str) -> Decoded {
+        let query = self.to_query();
+        let current = crate::replay::state::decode_query(&query);
+        let mut pairs: Vec<(String, String)> =
+            current.into_iter().filter(|(k, _)| k != key).collect();
+        let values: Vec<&str> = if matches!(key, "seed" | "wd") {
+            text.split([',', ' ']).filter(|v| !v.is_empty()).collect()
+        } else {
+            vec![text.trim()]
+        };
+        pairs.extend(values.into_iter().map(|v| (key.to_string(), v.to_string())));
+        LabConfig::from_pairs(&Pairs::of(pairs.iter().map(|(k, v)| (k, v.as_str()))))
     }
 }
 
@@ -273,6 +290,20 @@ mod tests {
         assert_eq!(d.config.weight_decays, [0.0]);
         assert_eq!(d.config.steps, 20);
         assert_eq!(d.notes.len(), 4, "{:#?}", d.notes);
+    }
+
+    #[test]
+    fn a_typed_setting_follows_the_url_rules_with_a_note() {
+        let c = LabConfig::default();
+        let d = c.with_setting("steps", "1000");
+        assert_eq!(d.config.steps, limits::STEPS.1);
+        assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+        assert_eq!(c.with_setting("seed", "3, 4 7").config.seeds, [3, 4, 7]);
+        assert_eq!(c.with_setting("lr", "abc").config, c);
+        assert_eq!(
+            c.with_setting("wd", "0,0.1").config.weight_decays,
+            [0.0, 0.1]
+        );
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl Engine {
                 self.handle(request).await;
                 continue;
             }
-            let working = self.experiment.is_some() && self.mode != Mode::Paused;
+            let working = self.unfinished() && self.mode != Mode::Paused;
             if working {
                 self.advance().await;
                 // Let the inbox fill: a message event can only run between tasks.
@@ -126,6 +126,11 @@ impl Engine {
                 let _ = JsFuture::from(wake).await;
             }
         }
+    }
+
+    /// An experiment with steps left (a finished one is kept for questions).
+    fn unfinished(&self) -> bool {
+        self.experiment.as_ref().is_some_and(|e| !e.finished())
     }
 
     async fn advance(&mut self) {
@@ -149,9 +154,13 @@ impl Engine {
             Err(_) => {
                 self.experiment = None;
                 self.lab = None;
+                let why = match backend {
+                    Backend::WebGpu => "the device was lost",
+                    Backend::Flex => "a result could not be read",
+                };
                 self.post(&FromWorker::Failed {
                     backend: Some(backend),
-                    message: format!("{} stopped working (the device was lost).", backend.label()),
+                    message: format!("{} stopped working ({why}).", backend.label()),
                 });
             }
         }
@@ -197,18 +206,17 @@ impl Engine {
                 }),
             },
             ToWorker::Pause => {
-                if self.experiment.is_some() && self.mode != Mode::Paused {
+                if self.unfinished() && self.mode != Mode::Paused {
                     self.mode = Mode::Paused;
                     self.post(&FromWorker::Paused);
                 }
             }
-            ToWorker::Resume => self.mode = Mode::Running,
-            ToWorker::StepOnce => self.mode = Mode::Stepping,
-            ToWorker::Cancel => {
-                if self.experiment.is_some() {
-                    self.finish(true);
-                }
-            }
+            // A finished experiment has nothing to resume or step.
+            ToWorker::Resume if self.unfinished() => self.mode = Mode::Running,
+            ToWorker::StepOnce if self.unfinished() => self.mode = Mode::Stepping,
+            ToWorker::Resume | ToWorker::StepOnce => {}
+            // Always answered, with or without an experiment: the page waits for every reply.
+            ToWorker::Cancel => self.finish(true),
             ToWorker::Ask { question, per_run } => {
                 let reply = match (&self.experiment, &self.lab) {
                     (Some(exp), Some((_, lab))) => match exp.ask(lab, &question, per_run).await {

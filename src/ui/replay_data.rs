@@ -317,8 +317,12 @@ impl ReplayData {
     }
 
     /// Add a file the app made (the lab's samples) as if the user had imported it, kept in
-    /// IndexedDB like any import.
+    /// IndexedDB like any import. The same file twice is no error: it is already there.
     pub async fn import_generated(self, name: String, bytes: Vec<u8>) -> Result<(), String> {
+        let id = runs::user_file_id(&bytes);
+        if self.user.with_value(|u| u.ids.contains(&id)) {
+            return Ok(());
+        }
         self.import_bytes(name, bytes, false, true).await
     }
 
