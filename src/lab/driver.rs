@@ -619,7 +619,7 @@ mod tests {
                 message: "The model file toy-base.bpk is missing on this site (HTTP 404).".into(),
             },
         );
-        assert!(next.is_empty());
+        assert_eq!(next, [(0, ToWorker::Cancel)], "the worker is told to stop");
         assert!(matches!(&d.phase, Phase::Failed(m) if m.contains("missing")));
         assert!(!d.busy());
     }
