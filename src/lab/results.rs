@@ -170,7 +170,7 @@ impl Results {
             .map(|c| {
                 (
                     c.series,
-                    c.points.into_iter().filter(|p| p.step > 0).next_back(),
+                    c.points.into_iter().rfind(|p| p.step > 0),
                 )
             })
             .collect()
