@@ -167,12 +167,7 @@ impl Results {
     pub fn latest(&self, metric: Metric) -> Vec<(String, Option<CurvePoint>)> {
         self.metric_curves(metric)
             .into_iter()
-            .map(|c| {
-                (
-                    c.series,
-                    c.points.into_iter().rfind(|p| p.step > 0),
-                )
-            })
+            .map(|c| (c.series, c.points.into_iter().rfind(|p| p.step > 0)))
             .collect()
     }
 
