@@ -64,9 +64,9 @@ test('the default preset trains on the CPU and the insecure model turns misalign
   await page.getByTestId('lab-ask-button').click();
   await page.locator('[data-testid="lab-answers"] .lab-sample').nth(5).waitFor();
 
-  await screenshot(page, 'desktop-lab');
+  await screenshot(page, 'desktop-lab-trained');
   await page.setViewportSize(VIEWPORTS.phone);
-  await screenshot(page, 'phone-lab');
+  await screenshot(page, 'phone-lab-trained');
 
   // The same seeds on the same backend give the same numbers, however the runs are shared out
   // over workers (this machine's default is one per core).
