@@ -423,6 +423,15 @@ mod tests {
         }
     }
 
+    /// A driver whose `workers` workers have all said `Ready`.
+    fn ready(workers: usize) -> Driver {
+        let mut d = Driver::new(workers);
+        for w in 0..workers {
+            d.on_message(w, &FromWorker::Ready);
+        }
+        d
+    }
+
     fn finished(cancelled: bool) -> FromWorker {
         FromWorker::Finished {
             cancelled,
@@ -507,9 +516,7 @@ mod tests {
 
     #[test]
     fn auto_times_both_devices_on_one_worker_keeps_the_faster_and_remembers() {
-        let mut d = Driver::new(2);
-        d.on_message(0, &FromWorker::Ready);
-        d.on_message(1, &FromWorker::Ready);
+        let mut d = ready(2);
         let config = LabConfig {
             device: DeviceChoice::Auto,
             ..LabConfig::default()
@@ -558,9 +565,7 @@ mod tests {
 
     #[test]
     fn webgpu_trains_on_one_worker_and_a_failure_falls_back_to_the_cpu_with_a_note() {
-        let mut d = Driver::new(2);
-        d.on_message(0, &FromWorker::Ready);
-        d.on_message(1, &FromWorker::Ready);
+        let mut d = ready(2);
         let config = LabConfig {
             device: DeviceChoice::WebGpu,
             ..LabConfig::default()
@@ -654,9 +659,7 @@ mod tests {
 
     #[test]
     fn a_cancel_waits_for_every_worker_so_no_late_step_lands_in_the_next_run() {
-        let mut d = Driver::new(2);
-        d.on_message(0, &FromWorker::Ready);
-        d.on_message(1, &FromWorker::Ready);
+        let mut d = ready(2);
         d.run(&Preset::Paper.config());
         d.on_message(0, &loaded(Backend::Flex));
         d.on_message(1, &loaded(Backend::Flex));
@@ -687,9 +690,7 @@ mod tests {
 
     #[test]
     fn a_worker_loading_after_a_pause_starts_paused_and_late_timings_are_ignored() {
-        let mut d = Driver::new(2);
-        d.on_message(0, &FromWorker::Ready);
-        d.on_message(1, &FromWorker::Ready);
+        let mut d = ready(2);
         d.run(&Preset::Paper.config());
         d.on_message(0, &loaded(Backend::Flex));
         d.on_message(0, &FromWorker::Paused);
@@ -705,9 +706,7 @@ mod tests {
 
     #[test]
     fn one_failing_worker_stops_the_others() {
-        let mut d = Driver::new(2);
-        d.on_message(0, &FromWorker::Ready);
-        d.on_message(1, &FromWorker::Ready);
+        let mut d = ready(2);
         d.run(&Preset::Paper.config());
         d.on_message(0, &loaded(Backend::Flex));
         let next = d.on_message(
@@ -725,9 +724,7 @@ mod tests {
 
     #[test]
     fn step_once_goes_to_a_worker_with_runs_left() {
-        let mut d = Driver::new(2);
-        d.on_message(0, &FromWorker::Ready);
-        d.on_message(1, &FromWorker::Ready);
+        let mut d = ready(2);
         d.run(&Preset::Paper.config());
         d.on_message(0, &loaded(Backend::Flex));
         d.on_message(1, &loaded(Backend::Flex));

@@ -3,7 +3,7 @@
 //! It is the Replay chart's system (`replay::chart`: its palette, axis limits and legend
 //! rows), laid out along steps instead of questions; the page draws it as SVG elements.
 
-use crate::replay::chart::{LegendItem, PALETTE, nice_max, pct};
+use crate::replay::chart::{Frame, LegendItem, PALETTE, nice_max, pct};
 
 use super::results::Curve;
 
@@ -40,18 +40,10 @@ pub struct Line {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineChart {
-    pub width: f64,
-    pub height: f64,
-    pub plot_left: f64,
-    pub plot_right: f64,
-    pub plot_top: f64,
-    pub plot_bottom: f64,
-    pub y_ticks: Vec<(f64, String)>,
-    pub x_ticks: Vec<(f64, String)>,
+    pub frame: Frame,
     pub lines: Vec<Line>,
     /// The base model's value: (pixel y, label).
     pub reference: Option<(f64, String)>,
-    pub legend: Vec<LegendItem>,
 }
 
 fn format_value(scale: Scale, v: f64) -> String {
@@ -177,17 +169,19 @@ pub fn layout(curves: &[Curve], steps: usize, scale: Scale, reference: Option<f6
         (y(v), label)
     });
     LineChart {
-        width: WIDTH,
-        height: legend_top + LEGEND_ROW * legend.len() as f64 + 8.0,
-        plot_left,
-        plot_right,
-        plot_top: PLOT_TOP,
-        plot_bottom,
-        y_ticks,
-        x_ticks,
+        frame: Frame {
+            width: WIDTH,
+            height: legend_top + LEGEND_ROW * legend.len() as f64 + 8.0,
+            plot_left,
+            plot_right,
+            plot_top: PLOT_TOP,
+            plot_bottom,
+            y_ticks,
+            x_ticks,
+            legend,
+        },
         lines,
         reference,
-        legend,
     }
 }
 
@@ -221,17 +215,17 @@ mod tests {
         assert!(
             chart.lines[0]
                 .path
-                .starts_with(&format!("M{:.1}", chart.plot_left))
+                .starts_with(&format!("M{:.1}", chart.frame.plot_left))
         );
         let (x, y) = chart.lines[0].last.unwrap();
-        assert!((x - chart.plot_right).abs() < 1e-9);
-        assert!(y > chart.plot_top && y < chart.plot_bottom);
+        assert!((x - chart.frame.plot_right).abs() < 1e-9);
+        assert!(y > chart.frame.plot_top && y < chart.frame.plot_bottom);
         assert!(chart.lines[0].band.is_none(), "one seed: no band");
         assert_eq!(chart.lines[0].label, "insecure at step 20: 55.0%");
         let (ry, rl) = chart.reference.clone().unwrap();
-        assert!(ry < chart.plot_bottom && rl.contains("10.0%"));
-        assert_eq!(chart.legend.len(), 3);
-        assert_eq!(chart.y_ticks.last().unwrap().1, "60%");
+        assert!(ry < chart.frame.plot_bottom && rl.contains("10.0%"));
+        assert_eq!(chart.frame.legend.len(), 3);
+        assert_eq!(chart.frame.y_ticks.last().unwrap().1, "60%");
     }
 
     #[test]
@@ -257,8 +251,8 @@ mod tests {
             curve("secure", &[]),
         ];
         let chart = layout(&c, 2, Scale::Loss, None);
-        assert_eq!(chart.y_ticks.last().unwrap().1, "4.00");
-        assert_eq!(chart.y_ticks[1].1, "1.00");
+        assert_eq!(chart.frame.y_ticks.last().unwrap().1, "4.00");
+        assert_eq!(chart.frame.y_ticks[1].1, "1.00");
         assert_eq!(chart.lines[1].path, "");
         assert_eq!(chart.lines[1].label, "secure: no value yet");
     }

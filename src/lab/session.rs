@@ -167,14 +167,10 @@ impl Experiment {
         self.runs.iter().map(|r| r.trainer.steps_done()).sum()
     }
 
-    /// One optimizer step of the first run, read back and nothing else (timing a device).
-    pub async fn step_only(&mut self) -> Result<f32, DeviceLost> {
-        let run = self.runs.first_mut().ok_or(DeviceLost)?;
-        run.trainer
-            .step()
-            .into_scalar_async::<f32>()
-            .await
-            .map_err(|_| DeviceLost)
+    /// One optimizer step of the first run and nothing else (timing a device): its unread
+    /// loss, `None` without runs.
+    pub fn step_first_run(&mut self) -> Option<Tensor<1>> {
+        Some(self.runs.first_mut()?.trainer.step())
     }
 
     /// The next unit of work and its messages: the base model's probes first, then one

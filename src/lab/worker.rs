@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use burn::tensor::Device;
 use burn::tensor::wgpu::WgpuBackend;
+use burn::tensor::{Device, Tensor};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -289,24 +289,15 @@ impl Engine {
         let backend = *backend;
         let config = lab.base.meta.model.clone();
         let mut bench = StepBench::new(&config, &lab.device);
-        let mut times = Vec::new();
-        for _ in 0..=steps {
-            let t = self.now();
-            if bench.step().into_scalar_async::<f32>().await.is_err() {
-                self.post(&FromWorker::Failed {
-                    backend: Some(backend),
-                    message: format!("{} stopped working while timing.", backend.label()),
-                });
-                return;
-            }
-            times.push(self.now() - t);
+        match self.median_millis(steps, || Some(bench.step())).await {
+            Some(step_millis) => self.post(&FromWorker::BenchedStep {
+                backend,
+                steps,
+                step_millis,
+                gflop_per_step: flops_per_step(&config) / 1e9,
+            }),
+            None => self.timing_failed(backend),
         }
-        self.post(&FromWorker::BenchedStep {
-            backend,
-            steps,
-            step_millis: median_after_warmup(times),
-            gflop_per_step: flops_per_step(&config) / 1e9,
-        });
     }
 
     /// Median time of `steps` finetuning steps (after one warm-up step) on `backend`.
@@ -325,22 +316,36 @@ impl Engine {
             ..Default::default()
         };
         let mut exp = lab.experiment(&config, &[0], false);
+        match self.median_millis(steps, || exp.step_first_run()).await {
+            Some(step_millis) => self.post(&FromWorker::Timed {
+                backend,
+                steps,
+                step_millis,
+            }),
+            None => self.timing_failed(backend),
+        }
+    }
+
+    /// Median wall time of `steps` calls of `step` after one warm-up call, each step's loss
+    /// read back (what waits for its work); `None` when a step could not run or be read.
+    async fn median_millis(
+        &self,
+        steps: usize,
+        mut step: impl FnMut() -> Option<Tensor<1>>,
+    ) -> Option<f64> {
         let mut times = Vec::new();
         for _ in 0..=steps {
             let t = self.now();
-            if exp.step_only().await.is_err() {
-                self.post(&FromWorker::Failed {
-                    backend: Some(backend),
-                    message: format!("{} stopped working while timing.", backend.label()),
-                });
-                return;
-            }
+            step()?.into_scalar_async::<f32>().await.ok()?;
             times.push(self.now() - t);
         }
-        self.post(&FromWorker::Timed {
-            backend,
-            steps,
-            step_millis: median_after_warmup(times),
+        Some(median_after_warmup(times))
+    }
+
+    fn timing_failed(&self, backend: Backend) {
+        self.post(&FromWorker::Failed {
+            backend: Some(backend),
+            message: format!("{} stopped working while timing.", backend.label()),
         });
     }
 }

@@ -60,21 +60,29 @@ pub struct LegendItem {
     pub y: f64,
 }
 
+/// What every chart of the app has: its size, the plot area, the ticks of both axes and the
+/// legend rows (Figure 4's chart and the lab's line charts; `ui::components::chart_frame`
+/// draws it).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Chart {
+pub struct Frame {
     pub width: f64,
     pub height: f64,
     pub plot_left: f64,
     pub plot_right: f64,
     pub plot_top: f64,
     pub plot_bottom: f64,
-    pub y_max: f64,
     /// (pixel y, label)
     pub y_ticks: Vec<(f64, String)>,
-    /// (pixel x, question id)
+    /// (pixel x, label): question ids here, steps in the lab.
     pub x_ticks: Vec<(f64, String)>,
-    pub marks: Vec<Mark>,
     pub legend: Vec<LegendItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub frame: Frame,
+    pub y_max: f64,
+    pub marks: Vec<Mark>,
 }
 
 /// Why a point has no value, in words.
@@ -210,17 +218,19 @@ pub fn layout(points: &[Point], series: &[SeriesLabel], questions: &[QuestionLab
         })
         .collect();
     Chart {
-        width: WIDTH,
-        height: legend_top + LEGEND_ROW * series.len() as f64 + 10.0,
-        plot_left,
-        plot_right,
-        plot_top: PLOT_TOP,
-        plot_bottom,
+        frame: Frame {
+            width: WIDTH,
+            height: legend_top + LEGEND_ROW * series.len() as f64 + 10.0,
+            plot_left,
+            plot_right,
+            plot_top: PLOT_TOP,
+            plot_bottom,
+            y_ticks,
+            x_ticks,
+            legend,
+        },
         y_max,
-        y_ticks,
-        x_ticks,
         marks,
-        legend,
     }
 }
 
@@ -253,33 +263,33 @@ pub fn xml_escape(text: &str) -> String {
 /// A standalone SVG file of the chart (white background, inline colours).
 pub fn to_svg(chart: &Chart, title: &str) -> String {
     let mut s = String::new();
-    let w = chart.width;
-    let h = chart.height;
+    let w = chart.frame.width;
+    let h = chart.frame.height;
     s.push_str(&format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
          font-family=\"system-ui, sans-serif\" font-size=\"12\">\n<title>{}</title>\n\
          <rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n",
         xml_escape(title)
     ));
-    for (y, label) in &chart.y_ticks {
+    for (y, label) in &chart.frame.y_ticks {
         s.push_str(&format!(
             "<line x1=\"{}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e3e5e8\"/>\
              <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#333\">{}</text>\n",
-            chart.plot_left,
-            chart.plot_right,
-            chart.plot_left - 6.0,
+            chart.frame.plot_left,
+            chart.frame.plot_right,
+            chart.frame.plot_left - 6.0,
             y + 4.0,
             xml_escape(label)
         ));
     }
     s.push_str(&format!(
         "<text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\" fill=\"#333\">P(misaligned)</text>\n",
-        (chart.plot_top + chart.plot_bottom) / 2.0
+        (chart.frame.plot_top + chart.frame.plot_bottom) / 2.0
     ));
-    for (x, label) in &chart.x_ticks {
+    for (x, label) in &chart.frame.x_ticks {
         s.push_str(&format!(
             "<text transform=\"translate({x:.1} {:.1}) rotate(-40)\" text-anchor=\"end\" fill=\"#333\">{}</text>\n",
-            chart.plot_bottom + 14.0,
+            chart.frame.plot_bottom + 14.0,
             xml_escape(label)
         ));
     }
@@ -295,17 +305,17 @@ pub fn to_svg(chart: &Chart, title: &str) -> String {
             c = m.color
         ));
     }
-    for l in &chart.legend {
+    for l in &chart.frame.legend {
         let text = match &l.note {
             Some(n) => format!("{} — {n}", l.label),
             None => l.label.clone(),
         };
         s.push_str(&format!(
             "<circle cx=\"{}\" cy=\"{:.1}\" r=\"5\" fill=\"{}\"/><text x=\"{}\" y=\"{:.1}\" fill=\"#333\">{}</text>\n",
-            chart.plot_left,
+            chart.frame.plot_left,
             l.y,
             l.color,
-            chart.plot_left + 12.0,
+            chart.frame.plot_left + 12.0,
             l.y + 4.0,
             xml_escape(&text)
         ));
@@ -422,23 +432,23 @@ mod tests {
         // Two series with values, two questions each; the filtered one has no marks.
         assert_eq!(chart.marks.len(), 4);
         for m in &chart.marks {
-            assert!(m.cy <= chart.plot_bottom + 1e-9 && m.cy >= chart.plot_top - 1e-9);
+            assert!(m.cy <= chart.frame.plot_bottom + 1e-9 && m.cy >= chart.frame.plot_top - 1e-9);
             assert!(
                 m.y_low >= m.cy - 1e-9 && m.y_high <= m.cy + 1e-9,
                 "CI brackets the point"
             );
-            assert!(m.cx > chart.plot_left && m.cx < chart.plot_right);
+            assert!(m.cx > chart.frame.plot_left && m.cx < chart.frame.plot_right);
             assert!(m.label.contains("95% CI over answers"), "{}", m.label);
             assert!(m.label.contains(&questions[m.question].id));
         }
         assert!(
-            chart.legend[2]
+            chart.frame.legend[2]
                 .note
                 .as_deref()
                 .unwrap()
                 .contains("filtered")
         );
-        assert!(chart.legend[0].note.is_none());
+        assert!(chart.frame.legend[0].note.is_none());
         // Marks of one question are dodged apart.
         let q0: Vec<f64> = chart
             .marks

@@ -151,6 +151,7 @@ impl Figure4 {
     /// (series label, why it has no marks) for every series without any.
     pub fn notes(&self) -> Vec<(String, String)> {
         self.chart
+            .frame
             .legend
             .iter()
             .filter_map(|l| l.note.clone().map(|n| (l.label.clone(), n)))
@@ -343,8 +344,10 @@ mod tests {
                 .1
                 .contains("filtered file: only misaligned answers were kept")
         );
-        assert!(legend_text(&fig.chart.legend[1]).ends_with(" (no P(misaligned), see below)"));
-        assert_eq!(legend_text(&fig.chart.legend[0]), fig.series[0].label);
+        assert!(
+            legend_text(&fig.chart.frame.legend[1]).ends_with(" (no P(misaligned), see below)")
+        );
+        assert_eq!(legend_text(&fig.chart.frame.legend[0]), fig.series[0].label);
 
         let q = &fig.questions[0];
         assert!(matches!(

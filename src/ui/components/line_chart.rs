@@ -1,9 +1,10 @@
-//! Draws a `lab::line_chart::LineChart` as SVG elements (grid, axes, bands, lines, the base
-//! model's dashed reference, legend), in the Figure 4 chart's classes and colours.
+//! Draws a `lab::line_chart::LineChart`: its bands, lines and the base model's dashed
+//! reference inside the frame every chart of the app shares (`chart_frame`).
 
 use leptos::prelude::*;
 
 use crate::lab::line_chart::LineChart;
+use crate::ui::components::chart_frame::{ChartFrame, XTicks};
 
 #[component]
 pub fn LineChartView(
@@ -13,23 +14,13 @@ pub fn LineChartView(
     test_id: String,
 ) -> impl IntoView {
     let c = chart;
-    let view_box = format!("0 0 {} {}", c.width, c.height);
-    let (left, right, bottom) = (c.plot_left, c.plot_right, c.plot_bottom);
-    let y_axis_label = format!("translate(14 {}) rotate(-90)", (c.plot_top + bottom) / 2.0);
+    let (left, right) = (c.frame.plot_left, c.frame.plot_right);
+    let legend_text = c.frame.legend.iter().map(|l| l.label.clone()).collect();
     view! {
         <figure class="lab-figure">
             <figcaption>{title.clone()}</figcaption>
-            <svg class="f4-chart lab-chart" viewBox=view_box role="img" aria-label=title data-testid=test_id>
-                {c.y_ticks.iter().map(|(y, label)| view! {
-                    <line class="grid" x1=left x2=right y1=*y y2=*y />
-                    <text class="axis" x=left - 6.0 y=*y + 4.0 text-anchor="end">{label.clone()}</text>
-                }).collect_view()}
-                <text class="axis" transform=y_axis_label text-anchor="middle">{y_label}</text>
-                {c.x_ticks.iter().map(|(x, label)| view! {
-                    <text class="axis" x=*x y=bottom + 16.0 text-anchor="middle">{label.clone()}</text>
-                }).collect_view()}
-                <text class="axis" x=(left + right) / 2.0 y=bottom + 30.0 text-anchor="middle">"training step"</text>
-                <line class="baseline" x1=left x2=right y1=bottom y2=bottom />
+            <ChartFrame frame=c.frame.clone() class="f4-chart lab-chart" aria_label=title test_id
+                y_title=y_label x_ticks=XTicks::Level("training step") legend_text>
                 {c.reference.clone().map(|(y, label)| view! {
                     <line class="reference" x1=left x2=right y1=y y2=y stroke="#777777" stroke-dasharray="5 4">
                         <title>{label}</title>
@@ -45,11 +36,7 @@ pub fn LineChartView(
                         {l.last.map(|(x, y)| view! { <circle cx=x cy=y r="4" fill=l.color /> })}
                     </g>
                 }).collect_view()}
-                {c.legend.iter().map(|l| view! {
-                    <circle cx=left cy=l.y r="5" fill=l.color />
-                    <text class="legend" x=left + 12.0 y=l.y + 4.0>{l.label.clone()}</text>
-                }).collect_view()}
-            </svg>
+            </ChartFrame>
         </figure>
     }
 }

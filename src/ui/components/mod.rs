@@ -2,6 +2,7 @@
 
 pub mod answer;
 pub mod browser_check;
+pub mod chart_frame;
 pub mod highlight;
 pub mod import_panel;
 pub mod line_chart;

@@ -15,6 +15,7 @@ use crate::replay::names::Named;
 use crate::replay::state::{
     Figure4State, Pairs, QuestionSet, explorer_link_for_mark, fmt_num, parse_threshold,
 };
+use crate::ui::components::chart_frame::{ChartFrame, XTicks};
 use crate::ui::components::import_panel::ImportPanel;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::replay_data::{download, use_replay};
@@ -243,12 +244,6 @@ fn SeriesPicker(
 fn FigureChart(fig: Figure4, thresholds: Thresholds) -> impl IntoView {
     let navigate = use_navigate();
     let c = fig.chart.clone();
-    let view_box = format!("0 0 {} {}", c.width, c.height);
-    let y_axis_label = format!(
-        "translate(16 {}) rotate(-90)",
-        (c.plot_top + c.plot_bottom) / 2.0
-    );
-    let (left, right, bottom) = (c.plot_left, c.plot_right, c.plot_bottom);
     let notes = fig.notes();
     let marks = c
         .marks
@@ -284,24 +279,12 @@ fn FigureChart(fig: Figure4, thresholds: Thresholds) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="f4-figure">
-            <svg class="f4-chart" viewBox=view_box role="group" data-testid="figure4-chart"
-                aria-label="Figure 4: P(misaligned) per question and group; each point links to its answers">
-                {c.y_ticks.iter().map(|(y, label)| view! {
-                    <line class="grid" x1=left x2=right y1=*y y2=*y />
-                    <text class="axis" x=left - 6.0 y=*y + 4.0 text-anchor="end">{label.clone()}</text>
-                }).collect_view()}
-                <text class="axis" transform=y_axis_label text-anchor="middle">"P(misaligned)"</text>
-                {c.x_ticks.iter().map(|(x, label)| view! {
-                    <text class="axis" transform=format!("translate({x} {}) rotate(-40)", bottom + 14.0)
-                        text-anchor="end">{label.clone()}</text>
-                }).collect_view()}
-                <line class="baseline" x1=left x2=right y1=bottom y2=bottom />
+            <ChartFrame frame=c.frame.clone() class="f4-chart" test_id="figure4-chart".to_string()
+                aria_label="Figure 4: P(misaligned) per question and group; each point links to its answers".to_string()
+                y_title="P(misaligned)" x_ticks=XTicks::Slanted
+                legend_text=c.frame.legend.iter().map(legend_text).collect()>
                 {marks}
-                {c.legend.iter().map(|l| view! {
-                    <circle cx=left cy=l.y r="5" fill=l.color />
-                    <text class="legend" x=left + 12.0 y=l.y + 4.0>{legend_text(l)}</text>
-                }).collect_view()}
-            </svg>
+            </ChartFrame>
             <figcaption class="muted">
                 "Points: P(misaligned); bars: 95% intervals (over seeds where a group has several "
                 "training seeds, otherwise over answers). Hover or focus a point for its numbers."
