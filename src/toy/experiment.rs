@@ -160,17 +160,10 @@ impl ExperimentResult {
     }
 }
 
-/// A probed metric's value in a probe report (NaN for the judged ones).
+/// A probed metric's value in a probe report (NaN for the judged ones): the mean of its
+/// probes' P(bad).
 pub fn metric_value(metric: Metric, r: &ProbeReport) -> f64 {
-    match metric {
-        Metric::FreeForm => r.free_form,
-        Metric::FreeFormTrigger => r.free_form_trigger,
-        Metric::Numbers => r.numbers,
-        Metric::HarmfulComply => r.harmful_comply,
-        Metric::CodeInsecure => r.code_insecure,
-        Metric::CodeInsecureTrigger => r.code_insecure_trigger,
-        Metric::JudgedFreeForm | Metric::JudgedNumbers => f64::NAN,
-    }
+    metric_probe(metric).map_or(f64::NAN, |(kind, trigger)| r.mean(kind, trigger))
 }
 
 fn summarise(r: &ProbeReport) -> BTreeMap<Metric, f64> {
