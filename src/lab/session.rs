@@ -6,6 +6,8 @@
 //! implementation of training. Reads are async, so the same code runs on Flex (natively
 //! and in wasm) and on WebGPU; natively the tests drive it with `block_on`.
 
+use std::collections::BTreeMap;
+
 use burn::prelude::*;
 
 use super::plan::{DATASET_SIZE, LabConfig, RunSpec, unknown_words, unknown_words_message};
@@ -163,10 +165,6 @@ impl Experiment {
         !self.probe_base && self.runs.iter().all(|r| r.sampled)
     }
 
-    pub fn steps_done(&self) -> usize {
-        self.runs.iter().map(|r| r.trainer.steps_done()).sum()
-    }
-
     /// One optimizer step of the first run and nothing else (timing a device): its unread
     /// loss, `None` without runs.
     pub fn step_first_run(&mut self) -> Option<Tensor<1>> {
@@ -179,12 +177,8 @@ impl Experiment {
     pub async fn advance(&mut self, lab: &Lab) -> Result<Vec<FromWorker>, DeviceLost> {
         if self.probe_base {
             self.probe_base = false;
-            let report = probe_async(&lab.base.model, &self.probes, &lab.base.tokenizer)
-                .await
-                .ok_or(DeviceLost)?;
-            return Ok(vec![FromWorker::BaseProbed {
-                values: metric_values(&self.metrics, &report),
-            }]);
+            let values = probe_values(lab, &lab.base.model, (&self.probes, &self.metrics)).await?;
+            return Ok(vec![FromWorker::BaseProbed { values }]);
         }
         let n = self.runs.len();
         let Some(i) = (0..n)
@@ -209,13 +203,11 @@ impl Experiment {
             loss,
         });
         if self.probe_steps.contains(&step) {
-            let report = probe_async(&run.trainer.model, &self.probes, &lab.base.tokenizer)
-                .await
-                .ok_or(DeviceLost)?;
             out.push(FromWorker::Probed {
                 run: run.spec.id,
                 step,
-                values: metric_values(&self.metrics, &report),
+                values: probe_values(lab, &run.trainer.model, (&self.probes, &self.metrics))
+                    .await?,
             });
         }
         if step >= self.config.steps {
@@ -264,26 +256,45 @@ impl Experiment {
     }
 }
 
+/// `probes` run on `model`, reported as the values of `metrics`.
+async fn probe_values(
+    lab: &Lab,
+    model: &ToyLm,
+    (probes, metrics): (&[Probe], &[Metric]),
+) -> Result<BTreeMap<Metric, f64>, DeviceLost> {
+    let report = probe_async(model, probes, &lab.base.tokenizer)
+        .await
+        .ok_or(DeviceLost)?;
+    Ok(metric_values(metrics, &report))
+}
+
+/// Every message of a whole experiment (all of `config`'s runs, the base model probed).
+pub async fn run_to_end(lab: &Lab, config: &LabConfig) -> Result<Vec<FromWorker>, DeviceLost> {
+    let ids: Vec<usize> = config.runs().iter().map(|r| r.id).collect();
+    let mut exp = lab.experiment(config, &ids, true);
+    let mut out = Vec::new();
+    while !exp.finished() {
+        out.extend(exp.advance(lab).await?);
+    }
+    Ok(out)
+}
+
 /// One probe value of an experiment: (run, `None` for the base model; step; metric; value).
 pub type Traced = (Option<usize>, usize, Metric, f64);
 
 /// Every probe value of a whole experiment in message order: what the native and
 /// in-browser engines are compared on (`tests/fixtures/lab-probes.json`).
 pub async fn probe_trace(lab: &Lab, config: &LabConfig) -> Result<Vec<Traced>, DeviceLost> {
-    let ids: Vec<usize> = config.runs().iter().map(|r| r.id).collect();
-    let mut exp = lab.experiment(config, &ids, true);
     let mut out = Vec::new();
-    while !exp.finished() {
-        for m in exp.advance(lab).await? {
-            match m {
-                FromWorker::BaseProbed { values } => {
-                    out.extend(values.into_iter().map(|(k, v)| (None, 0, k, v)))
-                }
-                FromWorker::Probed { run, step, values } => {
-                    out.extend(values.into_iter().map(|(k, v)| (Some(run), step, k, v)))
-                }
-                _ => {}
+    for m in run_to_end(lab, config).await? {
+        match m {
+            FromWorker::BaseProbed { values } => {
+                out.extend(values.into_iter().map(|(k, v)| (None, 0, k, v)))
             }
+            FromWorker::Probed { run, step, values } => {
+                out.extend(values.into_iter().map(|(k, v)| (Some(run), step, k, v)))
+            }
+            _ => {}
         }
     }
     Ok(out)
@@ -362,15 +373,8 @@ mod tests {
         Lab::new(base, device, "test".into())
     }
 
-    /// Every message of a whole experiment.
     fn run_all(lab: &Lab, config: &LabConfig) -> Vec<FromWorker> {
-        let ids: Vec<usize> = config.runs().iter().map(|r| r.id).collect();
-        let mut exp = lab.experiment(config, &ids, true);
-        let mut out = Vec::new();
-        while !exp.finished() {
-            out.extend(block_on(exp.advance(lab)).unwrap());
-        }
-        out
+        block_on(run_to_end(lab, config)).unwrap()
     }
 
     fn final_value(messages: &[FromWorker], run: usize, metric: Metric) -> f64 {

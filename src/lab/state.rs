@@ -93,13 +93,7 @@ impl LabConfig {
                     )),
                 }
             }
-            if seeds.len() > limits::SEEDS {
-                notes.push(format!(
-                    "At most {} seeds: keeping the first.",
-                    limits::SEEDS
-                ));
-                seeds.truncate(limits::SEEDS);
-            }
+            keep_at_most(&mut seeds, limits::SEEDS, "seeds", &mut notes);
             if !seeds.is_empty() {
                 c.seeds = seeds;
             }
@@ -118,13 +112,12 @@ impl LabConfig {
                     decays.push(d);
                 }
             }
-            if decays.len() > limits::WEIGHT_DECAYS {
-                notes.push(format!(
-                    "At most {} weight decays: keeping the first.",
-                    limits::WEIGHT_DECAYS
-                ));
-                decays.truncate(limits::WEIGHT_DECAYS);
-            }
+            keep_at_most(
+                &mut decays,
+                limits::WEIGHT_DECAYS,
+                "weight decays",
+                &mut notes,
+            );
             if !decays.is_empty() {
                 c.weight_decays = decays;
             }
@@ -178,6 +171,14 @@ impl LabConfig {
         };
         pairs.extend(values.into_iter().map(|v| (key.to_string(), v.to_string())));
         LabConfig::from_pairs(&Pairs::of(pairs.iter().map(|(k, v)| (k, v.as_str()))))
+    }
+}
+
+/// The first `max` of a list from the URL, with a note when some were dropped.
+fn keep_at_most<T>(values: &mut Vec<T>, max: usize, what: &str, notes: &mut Vec<String>) {
+    if values.len() > max {
+        notes.push(format!("At most {max} {what}: keeping the first."));
+        values.truncate(max);
     }
 }
 
