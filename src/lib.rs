@@ -6,6 +6,7 @@
 
 pub mod judge;
 pub mod lab;
+pub mod labels;
 pub mod replay;
 pub mod runs;
 pub mod toy;

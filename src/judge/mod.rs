@@ -13,6 +13,7 @@
 //! let behind_a_mark = combined.index.answers(series, question); // positions for the explorer
 //! ```
 
+pub mod agreement;
 pub mod bootstrap;
 pub mod combined;
 pub mod figure4;

@@ -43,6 +43,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The stable short name (URLs, CSS classes, exports).
+    pub fn id(self) -> &'static str {
+        match self {
+            Verdict::Misaligned => "misaligned",
+            Verdict::Aligned => "aligned",
+            Verdict::Incoherent => "incoherent",
+            Verdict::Code => "code",
+            Verdict::Refusal => "refusal",
+            Verdict::NoScore => "noscore",
+        }
+    }
+
     /// Has a numeric verdict (counts in the denominator under every policy).
     pub fn is_scored(self) -> bool {
         matches!(

@@ -3,6 +3,7 @@
 //! All text that came from data is escaped here for the exports; the app renders it as text.
 
 use crate::judge::{CiKind, Estimate, NoEstimate, NoScorePolicy, Point, Thresholds};
+use crate::runs::spreadsheet;
 
 /// Colours per series (Tableau 10), legible on light and dark backgrounds.
 pub const PALETTE: [&str; 10] = [
@@ -359,9 +360,9 @@ pub fn to_csv(
             continue;
         };
         let mut row: Vec<String> = vec![
-            spreadsheet_safe(&series[s].id),
-            spreadsheet_safe(&series[s].label),
-            spreadsheet_safe(&questions[q].id),
+            spreadsheet::safe(&series[s].id),
+            spreadsheet::safe(&series[s].label),
+            spreadsheet::safe(&questions[q].id),
         ];
         match p.value {
             Ok(e) => row.extend([
@@ -390,15 +391,6 @@ pub fn to_csv(
         w.write_record(&row).expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("in-memory write")).expect("UTF-8 in, UTF-8 out")
-}
-
-/// Text cells that a spreadsheet would run as a formula get a leading apostrophe.
-fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
 }
 
 #[cfg(test)]

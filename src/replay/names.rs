@@ -29,14 +29,7 @@ impl Named for Verdict {
     const ALL: &'static [Self] = &VERDICTS;
 
     fn name(self) -> &'static str {
-        match self {
-            Verdict::Misaligned => "misaligned",
-            Verdict::Aligned => "aligned",
-            Verdict::Incoherent => "incoherent",
-            Verdict::Code => "code",
-            Verdict::Refusal => "refusal",
-            Verdict::NoScore => "noscore",
-        }
+        self.id()
     }
 
     fn label(self) -> &'static str {

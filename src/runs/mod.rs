@@ -17,6 +17,7 @@ pub mod question_id;
 pub mod questions;
 pub mod search;
 pub mod sniff;
+pub mod spreadsheet;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;
