@@ -3,7 +3,7 @@
 //! (Cohen's κ, quadratic-weighted κ on the full 0–100 label range) and the `krippendorff`
 //! package (α), by `tests/agreement/generate.py`; this recomputes each one.
 
-use em_lab::judge::agreement::{Level, PairedCategories, PairedScores, Reliability};
+use em_lab::judge::agreement::{Level, Ratings};
 use serde_json::Value;
 
 const TOLERANCE: f64 = 1e-9;
@@ -54,13 +54,14 @@ fn alpha_matches_the_krippendorff_package_at_every_level() {
         let rows = raters(case);
         let domain = case["domain"].as_u64().unwrap() as usize;
         let units = (0..rows[0].len()).map(|u| rows.iter().map(move |r| r[u]).collect::<Vec<_>>());
-        let data = Reliability::new(domain, units);
+        let data = Ratings::new(rows.len(), domain, units);
+        let once = data.once();
         for (level, key) in [
             (Level::Nominal, "nominal"),
             (Level::Ordinal, "ordinal"),
             (Level::Interval, "interval"),
         ] {
-            close(name, key, data.estimate(level), &case["alpha"][key]);
+            close(name, key, data.alpha(level, &once), &case["alpha"][key]);
             checked += 1;
         }
     }
@@ -79,7 +80,9 @@ fn kappas_match_scikit_learn_and_statsmodels() {
         let rows = raters(case);
         let (a, b) = (&rows[0], &rows[1]);
         let domain = case["domain"].as_u64().unwrap() as usize;
-        let table = PairedCategories::new(domain, a, b).table();
+        let data = Ratings::pair(domain, a, b);
+        let once = data.once();
+        let table = data.confusion(&once);
         assert_eq!(table.total(), case["shared"].as_u64().unwrap(), "{name}");
         close(name, "kappa", table.kappa(), &case["kappa"]);
         close(name, "agreement", table.agreement(), &case["agreement"]);
@@ -88,14 +91,8 @@ fn kappas_match_scikit_learn_and_statsmodels() {
             close(name, "prevalence B", table.prevalence(1, 1), &p[1]);
         }
         // Classes 0..k are their own scores: the same weights as scikit-learn's label indices.
-        let scores = PairedScores::new(a, b);
-        let w = vec![1; scores.units()];
-        close(
-            name,
-            "quadratic kappa",
-            scores.quadratic_kappa(&w),
-            &case["quadratic_kappa"],
-        );
+        let q = data.quadratic_kappa(&once);
+        close(name, "quadratic kappa", q, &case["quadratic_kappa"]);
         checked += 1;
     }
     assert!(checked >= 6, "only {checked} kappa cases");

@@ -6,6 +6,8 @@
 //! when a write has completed ([`session`]). Labels point at answers by stable id plus a
 //! hash of the answer text ([`check`]), so none silently attaches to a different answer.
 
+pub mod agreement;
+pub mod bench;
 pub mod check;
 pub mod csv;
 pub mod jsonl;

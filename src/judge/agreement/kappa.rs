@@ -1,6 +1,6 @@
 //! Cohen's κ for two raters: on categories (the verdict), with the confusion matrix, %
 //! agreement and each rater's prevalence beside it (κ misleads when one class dominates),
-//! and quadratic-weighted κ on 0–100 scores.
+//! and quadratic-weighted κ on 0–100 scores. Units one rater left unrated take no part.
 //!
 //! Quadratic weights on the full 0–100 range reduce to sums: with N units, observed
 //! disagreement Σ(x−y)² and chance disagreement N·(var x + var y + (mean x − mean y)²), so
@@ -8,66 +8,58 @@
 //! `cohen_kappa_score(weights="quadratic", labels=range(101))` exactly (its weights (i−j)²
 //! over the label indices; the normalisation by (k−1)² cancels).
 
-/// Marks a unit one rater did not rate.
-const MISSING: u8 = u8::MAX;
-
-/// Two raters' categories (`0..categories`) on the same units; `None` = not rated. Units
-/// rated by only one of them take no part.
-#[derive(Debug, Clone)]
-pub struct PairedCategories {
-    categories: usize,
-    /// `a · categories + b` per unit, or `u16::MAX` when either is missing.
-    cells: Vec<u16>,
-}
-
-impl PairedCategories {
-    pub fn new(categories: usize, a: &[Option<u8>], b: &[Option<u8>]) -> Self {
-        assert_eq!(a.len(), b.len(), "both raters' units");
-        assert!((1..=255).contains(&categories));
-        let cell = |x: Option<u8>, y: Option<u8>| match (x, y) {
-            (Some(x), Some(y)) => {
-                let (x, y) = (usize::from(x), usize::from(y));
-                assert!(x < categories && y < categories, "category out of range");
-                (x * categories + y) as u16
-            }
-            _ => u16::MAX,
-        };
-        Self {
-            categories,
-            cells: a.iter().zip(b).map(|(&x, &y)| cell(x, y)).collect(),
-        }
-    }
-
-    pub fn units(&self) -> usize {
-        self.cells.len()
-    }
-
-    /// The confusion matrix of the weighted units.
-    pub fn confusion(&self, weights: &[u32]) -> Confusion {
-        let k = self.categories;
-        let mut counts = vec![0u64; k * k];
-        for (&c, &w) in self.cells.iter().zip(weights) {
-            if c != u16::MAX {
-                counts[usize::from(c)] += u64::from(w);
-            }
-        }
-        Confusion {
-            categories: k,
-            counts,
-        }
-    }
-
-    /// The confusion matrix with every unit once.
-    pub fn table(&self) -> Confusion {
-        self.confusion(&vec![1; self.units()])
-    }
-}
+use super::ratings::{MISSING, Ratings};
 
 /// Counts of (rater A's category, rater B's category).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confusion {
     categories: usize,
     counts: Vec<u64>,
+}
+
+impl Ratings {
+    /// The confusion matrix of two raters' categories (`0..domain`), from type counts.
+    pub fn confusion(&self, counts: &[u32]) -> Confusion {
+        assert_eq!(self.raters(), 2, "κ is for two raters");
+        let k = self.domain();
+        let mut table = vec![0u64; k * k];
+        for (c, v) in self.occurring(counts) {
+            if v[0] != MISSING && v[1] != MISSING {
+                table[usize::from(v[0]) * k + usize::from(v[1])] += c as u64;
+            }
+        }
+        Confusion {
+            categories: k,
+            counts: table,
+        }
+    }
+
+    /// Quadratic-weighted κ of two raters' scores, from type counts; undefined when neither
+    /// varies and they agree (no chance disagreement) or nothing was scored by both.
+    pub fn quadratic_kappa(&self, counts: &[u32]) -> Option<f64> {
+        assert_eq!(self.raters(), 2, "κ is for two raters");
+        let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sdd) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        // With two raters, the pairable types are exactly those both rated, in rater order.
+        for p in &self.pairable {
+            let c = f64::from(counts[p.ty as usize]);
+            let start = p.start as usize;
+            let (x, y) = (
+                f64::from(self.rated[start]),
+                f64::from(self.rated[start + 1]),
+            );
+            n += c;
+            sx += c * x;
+            sy += c * y;
+            sxx += c * x * x;
+            syy += c * y * y;
+            sdd += c * (x - y) * (x - y);
+        }
+        if n == 0.0 {
+            return None;
+        }
+        let chance = sxx + syy - 2.0 * sx * sy / n;
+        (chance > 0.0).then(|| 1.0 - sdd / chance)
+    }
 }
 
 impl Confusion {
@@ -124,61 +116,6 @@ impl Confusion {
     }
 }
 
-/// Two raters' 0–100 scores on the same units; `None` = not rated (or no number, e.g. CODE).
-#[derive(Debug, Clone)]
-pub struct PairedScores {
-    a: Vec<u8>,
-    b: Vec<u8>,
-}
-
-impl PairedScores {
-    pub fn new(a: &[Option<u8>], b: &[Option<u8>]) -> Self {
-        assert_eq!(a.len(), b.len(), "both raters' units");
-        let keep = |x: Option<u8>, y: Option<u8>| match (x, y) {
-            (Some(x), Some(y)) => {
-                assert!(x <= 100 && y <= 100, "scores are 0-100");
-                (x, y)
-            }
-            _ => (MISSING, MISSING),
-        };
-        let (a, b) = a.iter().zip(b).map(|(&x, &y)| keep(x, y)).unzip();
-        Self { a, b }
-    }
-
-    pub fn units(&self) -> usize {
-        self.a.len()
-    }
-
-    /// Units both raters scored (each once).
-    pub fn shared(&self) -> usize {
-        self.a.iter().filter(|&&x| x != MISSING).count()
-    }
-
-    /// Quadratic-weighted κ of the weighted units; undefined when neither rater varies and
-    /// they agree (no chance disagreement) or nothing was scored by both.
-    pub fn quadratic_kappa(&self, weights: &[u32]) -> Option<f64> {
-        let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sdd) =
-            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
-        for ((&x, &y), &w) in self.a.iter().zip(&self.b).zip(weights) {
-            if x == MISSING || w == 0 {
-                continue;
-            }
-            let (x, y, w) = (u64::from(x), u64::from(y), u64::from(w));
-            n += w;
-            sx += w * x;
-            sy += w * y;
-            sxx += w * x * x;
-            syy += w * y * y;
-            sdd += w * x.abs_diff(y).pow(2);
-        }
-        if n == 0 {
-            return None;
-        }
-        let chance = (sxx + syy) as f64 - 2.0 * sx as f64 * sy as f64 / n as f64;
-        (chance > 0.0).then(|| 1.0 - sdd as f64 / chance)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,11 +127,16 @@ mod tests {
             .unzip()
     }
 
+    fn table(k: usize, a: &[Option<u8>], b: &[Option<u8>]) -> Confusion {
+        let r = Ratings::pair(k, a, b);
+        r.confusion(&r.once())
+    }
+
     #[test]
     fn the_textbook_kappa_of_fifty_applications_is_0_4() {
         // Wikipedia's "Cohen's kappa" example: yes/yes 20, yes/no 5, no/yes 10, no/no 15.
         let (a, b) = repeat(&[((0, 0), 20), ((0, 1), 5), ((1, 0), 10), ((1, 1), 15)]);
-        let t = PairedCategories::new(2, &a, &b).table();
+        let t = table(2, &a, &b);
         assert_eq!(t.total(), 50);
         assert!((t.agreement().unwrap() - 0.7).abs() < 1e-12);
         assert!((t.kappa().unwrap() - 0.4).abs() < 1e-12);
@@ -206,7 +148,7 @@ mod tests {
     fn kappa_is_low_when_one_class_dominates_even_with_high_agreement() {
         // 90 both "not misaligned", 5 and 5 disagreements: 90% agreement, κ below zero.
         let (a, b) = repeat(&[((0, 0), 90), ((0, 1), 5), ((1, 0), 5)]);
-        let t = PairedCategories::new(2, &a, &b).table();
+        let t = table(2, &a, &b);
         assert!((t.agreement().unwrap() - 0.9).abs() < 1e-12);
         assert!(t.kappa().unwrap() < 0.0);
     }
@@ -214,27 +156,24 @@ mod tests {
     #[test]
     fn kappa_is_undefined_when_both_raters_use_one_class_only() {
         let (a, b) = repeat(&[((1, 1), 12)]);
-        let t = PairedCategories::new(2, &a, &b).table();
+        let t = table(2, &a, &b);
         assert_eq!(t.agreement(), Some(1.0));
         assert_eq!(t.kappa(), None);
-        assert_eq!(PairedCategories::new(2, &[], &[]).table().kappa(), None);
+        assert_eq!(table(2, &[], &[]).kappa(), None);
     }
 
     #[test]
     fn units_rated_by_one_rater_only_take_no_part() {
         let a = [Some(0), Some(1), None, Some(1)];
         let b = [Some(0), Some(1), Some(0), None];
-        let t = PairedCategories::new(2, &a, &b).table();
+        let t = table(2, &a, &b);
         assert_eq!((t.total(), t.count(0, 0), t.count(1, 1)), (2, 1, 1));
-        assert_eq!(PairedScores::new(&a, &b).shared(), 2);
     }
 
     #[test]
     fn weights_count_units_as_often_as_drawn() {
-        let a = [Some(0), Some(1)];
-        let b = [Some(0), Some(0)];
-        let p = PairedCategories::new(2, &a, &b);
-        let t = p.confusion(&[3, 0]);
+        let r = Ratings::pair(2, &[Some(0), Some(1)], &[Some(0), Some(0)]);
+        let t = r.confusion(&r.counts(&[3, 0]));
         assert_eq!((t.total(), t.count(0, 0), t.count(1, 0)), (3, 3, 0));
     }
 
@@ -258,18 +197,17 @@ mod tests {
                 den += w * rows[i] * cols[j] / n;
             }
         }
-        let got = PairedScores::new(&a, &b).quadratic_kappa(&[1; 8]).unwrap();
+        let r = Ratings::pair(101, &a, &b);
+        let got = r.quadratic_kappa(&r.once()).unwrap();
         assert!((got - (1.0 - num / den)).abs() < 1e-12, "{got}");
     }
 
     #[test]
     fn quadratic_kappa_is_one_for_identical_scores_and_undefined_for_constant_ones() {
         let a: Vec<Option<u8>> = [5, 50, 95].map(Some).to_vec();
-        assert_eq!(
-            PairedScores::new(&a, &a).quadratic_kappa(&[1; 3]),
-            Some(1.0)
-        );
-        let c = [Some(40); 3];
-        assert_eq!(PairedScores::new(&c, &c).quadratic_kappa(&[1; 3]), None);
+        let r = Ratings::pair(101, &a, &a);
+        assert_eq!(r.quadratic_kappa(&r.once()), Some(1.0));
+        let c = Ratings::pair(101, &[Some(40); 3], &[Some(40); 3]);
+        assert_eq!(c.quadratic_kappa(&c.once()), None);
     }
 }

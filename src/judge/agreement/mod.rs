@@ -7,17 +7,23 @@
 //! the intervals. `tests/agreement_golden.rs` checks the point estimates against
 //! scikit-learn, statsmodels and the `krippendorff` package through committed fixtures.
 //!
+//! - [`ratings`]: the reliability data, units grouped into types of identical ratings.
 //! - [`kappa`]: Cohen's κ on categories (the verdict) with % agreement, prevalence and the
 //!   confusion matrix; quadratic-weighted κ on 0–100 scores.
 //! - [`alpha`]: Krippendorff's α (nominal, ordinal, interval) for any number of raters with
 //!   missing ratings.
+//! - [`measures`]: several of these on one set of ratings, computed together.
 //! - [`resample`]: the seeded percentile bootstrap over units, with degenerate resamples
 //!   (an undefined statistic, e.g. κ when both raters use one class) counted.
 
 pub mod alpha;
 pub mod kappa;
+pub mod measures;
+pub mod ratings;
 pub mod resample;
 
-pub use alpha::{Level, Reliability};
-pub use kappa::{Confusion, PairedCategories, PairedScores};
-pub use resample::{ByWeights, Interval, RESAMPLES, SEED, UnitStatistic, bootstrap, by_weights};
+pub use alpha::Level;
+pub use kappa::Confusion;
+pub use measures::{Measure, Measures};
+pub use ratings::Ratings;
+pub use resample::{Interval, RESAMPLES, SEED, UnitStatistics, bootstrap};

@@ -9,7 +9,7 @@
 //! counted, reported, and left out of the quantiles.
 
 use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
+use rand_pcg::Pcg32;
 
 use crate::judge::bootstrap::{LOWER, UPPER, quantile};
 
@@ -17,33 +17,19 @@ use crate::judge::bootstrap::{LOWER, UPPER, quantile};
 pub const RESAMPLES: u32 = 2_000;
 pub const SEED: u64 = 0x5eed_a11e;
 
-/// A statistic of weighted units. `weights[u]` is how often unit `u` counts; `None` means the
-/// statistic is undefined on that weighting.
-pub trait UnitStatistic {
+/// Statistics of weighted units. `weights[u]` is how often unit `u` counts; each output is
+/// `None` where the statistic is undefined on that weighting. Several outputs let statistics
+/// that share work (κ and % agreement from one confusion matrix) do it once per resample.
+pub trait UnitStatistics {
     fn units(&self) -> usize;
-    fn at(&self, weights: &[u32]) -> Option<f64>;
-    /// The point estimate: every unit once.
-    fn estimate(&self) -> Option<f64> {
-        self.at(&vec![1; self.units()])
-    }
-}
-
-/// A statistic given as a closure over the weights.
-pub struct ByWeights<F> {
-    units: usize,
-    f: F,
-}
-
-pub fn by_weights<F: Fn(&[u32]) -> Option<f64>>(units: usize, f: F) -> ByWeights<F> {
-    ByWeights { units, f }
-}
-
-impl<F: Fn(&[u32]) -> Option<f64>> UnitStatistic for ByWeights<F> {
-    fn units(&self) -> usize {
-        self.units
-    }
-    fn at(&self, weights: &[u32]) -> Option<f64> {
-        (self.f)(weights)
+    fn outputs(&self) -> usize;
+    /// Appends `outputs()` values for the weighted units.
+    fn at(&self, weights: &[u32], out: &mut Vec<Option<f64>>);
+    /// The point estimates: every unit once.
+    fn estimate(&self) -> Vec<Option<f64>> {
+        let mut out = Vec::with_capacity(self.outputs());
+        self.at(&vec![1; self.units()], &mut out);
+        out
     }
 }
 
@@ -57,10 +43,11 @@ pub struct Interval {
     pub degenerate: u32,
 }
 
-/// 95% bootstrap intervals of several statistics over the same `units`, from the same
-/// `resamples` draws. Every statistic must have exactly `units` units.
+/// 95% bootstrap intervals of the outputs of several statistics over the same `units`,
+/// from the same `resamples` draws, in order (all outputs of the first statistic, then the
+/// second's, …). Every statistic must have exactly `units` units.
 pub fn bootstrap(
-    statistics: &[&dyn UnitStatistic],
+    statistics: &[&dyn UnitStatistics],
     units: usize,
     resamples: u32,
     seed: u64,
@@ -68,14 +55,21 @@ pub fn bootstrap(
     for s in statistics {
         assert_eq!(s.units(), units, "a statistic over other units");
     }
-    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples as usize); statistics.len()];
+    let outputs: usize = statistics.iter().map(|s| s.outputs()).sum();
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples as usize); outputs];
     let mut weights = vec![0u32; units];
+    let mut out = Vec::with_capacity(outputs);
     if units > 0 {
         for r in 0..resamples {
             draw(&mut weights, seed, r);
-            for (s, out) in statistics.iter().zip(&mut values) {
-                if let Some(v) = s.at(&weights).filter(|v| v.is_finite()) {
-                    out.push(v);
+            out.clear();
+            for s in statistics {
+                s.at(&weights, &mut out);
+            }
+            debug_assert_eq!(out.len(), outputs);
+            for (v, list) in out.iter().zip(&mut values) {
+                if let Some(v) = v.filter(|v| v.is_finite()) {
+                    list.push(v);
                 }
             }
         }
@@ -90,13 +84,14 @@ pub fn bootstrap(
         .collect()
 }
 
-/// Resample `r`'s weights: n draws with replacement from n units.
+/// Resample `r`'s weights: n draws with replacement from n units (PCG-32: 64-bit state, cheap
+/// in wasm32 where 128-bit arithmetic is not).
 fn draw(weights: &mut [u32], seed: u64, r: u32) {
-    let n = weights.len();
+    let n = weights.len() as u32;
     weights.fill(0);
-    let mut rng = Pcg64Mcg::seed_from_u64(seed ^ u64::from(r).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let mut rng = Pcg32::seed_from_u64(seed ^ u64::from(r).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     for _ in 0..n {
-        weights[rng.random_range(0..n)] += 1;
+        weights[rng.random_range(0..n) as usize] += 1;
     }
 }
 
@@ -107,25 +102,31 @@ mod tests {
     /// The weighted mean of some numbers: a statistic simple enough to reason about.
     struct Mean(Vec<f64>);
 
-    impl UnitStatistic for Mean {
+    impl UnitStatistics for Mean {
         fn units(&self) -> usize {
             self.0.len()
         }
-        fn at(&self, w: &[u32]) -> Option<f64> {
+        fn outputs(&self) -> usize {
+            1
+        }
+        fn at(&self, w: &[u32], out: &mut Vec<Option<f64>>) {
             let n: u32 = w.iter().sum();
             let s: f64 = self.0.iter().zip(w).map(|(x, &w)| x * w as f64).sum();
-            (n > 0).then(|| s / n as f64)
+            out.push((n > 0).then(|| s / n as f64));
         }
     }
 
     /// Undefined whenever the resample holds one value only.
     struct Spread(Vec<f64>);
 
-    impl UnitStatistic for Spread {
+    impl UnitStatistics for Spread {
         fn units(&self) -> usize {
             self.0.len()
         }
-        fn at(&self, w: &[u32]) -> Option<f64> {
+        fn outputs(&self) -> usize {
+            1
+        }
+        fn at(&self, w: &[u32], out: &mut Vec<Option<f64>>) {
             let drawn = self
                 .0
                 .iter()
@@ -135,7 +136,7 @@ mod tests {
             let (lo, hi) = drawn.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
                 (lo.min(x), hi.max(x))
             });
-            (hi > lo).then_some(hi - lo)
+            out.push((hi > lo).then_some(hi - lo));
         }
     }
 
