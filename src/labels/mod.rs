@@ -10,6 +10,7 @@ pub mod agreement;
 pub mod bench;
 pub mod check;
 pub mod csv;
+pub mod guidelines;
 pub mod jsonl;
 pub mod keys;
 pub mod label;

@@ -191,6 +191,10 @@ impl ExplorerState {
     }
 
     pub fn to_query(&self) -> String {
+        self.query_builder().finish()
+    }
+
+    fn query_builder(&self) -> Query {
         let mut q = Query::default();
         let f = &self.filter;
         if !self.query.is_empty() {
@@ -217,6 +221,101 @@ impl ExplorerState {
         push_thresholds(&mut q, &self.thresholds);
         if let Some(sel) = &self.selected {
             q.push("sel", sel);
+        }
+        q
+    }
+}
+
+/// The annotate page: the queue (the explorer's filter and search it was made from), blind
+/// mode (on unless `blind=0`: a new queue starts blind) and the answer on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnotateState {
+    /// The explorer's view the queue came from; its sort and selection do not apply (each
+    /// annotator has their own order).
+    pub queue: ExplorerState,
+    pub blind: bool,
+    /// The answer on screen, by its place in the annotator's order (not its id: ids name
+    /// files, which blind mode hides).
+    pub position: Option<usize>,
+}
+
+impl Default for AnnotateState {
+    fn default() -> Self {
+        Self {
+            queue: ExplorerState::default(),
+            blind: true,
+            position: None,
+        }
+    }
+}
+
+impl AnnotateState {
+    pub fn from_pairs(p: &Pairs) -> Self {
+        let mut queue = ExplorerState::from_pairs(p);
+        queue.sort = Sort::default();
+        queue.selected = None;
+        Self {
+            queue,
+            blind: p.get("blind") != Some("0"),
+            position: p
+                .get("i")
+                .and_then(|i| i.parse::<usize>().ok())
+                .map(|i| i.saturating_sub(1)),
+        }
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut queue = self.queue.clone();
+        queue.sort = Sort::default();
+        queue.selected = None;
+        let mut q = queue.query_builder();
+        if !self.blind {
+            q.push("blind", "0");
+        }
+        if let Some(i) = self.position {
+            q.push("i", &(i + 1).to_string());
+        }
+        q.finish()
+    }
+
+    /// The queue's explorer view (to show or change what is in it).
+    pub fn explorer_query(&self) -> String {
+        self.queue.to_query()
+    }
+}
+
+/// The agreement page: which two raters, the verdict thresholds, one question or all.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgreementState {
+    /// Rater ids (`judge`, or `human:<annotator>`); `None`: the page picks.
+    pub a: Option<String>,
+    pub b: Option<String>,
+    pub thresholds: Thresholds,
+    pub question: Option<String>,
+}
+
+impl AgreementState {
+    pub fn from_pairs(p: &Pairs) -> Self {
+        let text = |k: &str| p.get(k).filter(|s| !s.is_empty()).map(str::to_string);
+        Self {
+            a: text("ra"),
+            b: text("rb"),
+            thresholds: thresholds(p),
+            question: text("question"),
+        }
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut q = Query::default();
+        if let Some(a) = &self.a {
+            q.push("ra", a);
+        }
+        if let Some(b) = &self.b {
+            q.push("rb", b);
+        }
+        push_thresholds(&mut q, &self.thresholds);
+        if let Some(question) = &self.question {
+            q.push("question", question);
         }
         q.finish()
     }
@@ -366,6 +465,45 @@ pub(crate) mod tests {
 
     pub(crate) fn pairs(v: &[(String, String)]) -> Pairs<'_> {
         Pairs::of(v.iter().map(|(k, v)| (k, v.as_str())))
+    }
+
+    #[test]
+    fn the_annotate_url_round_trips_and_a_new_queue_is_blind() {
+        let mut st = AnnotateState::default();
+        assert!(st.blind);
+        st.queue.filter.series = vec!["ce-insecure-released".into()];
+        st.queue.query = "world & ruler".into();
+        st.blind = false;
+        st.position = Some(11);
+        let q = st.to_query();
+        assert_eq!(AnnotateState::from_pairs(&pairs(&decode(&q))), st);
+        assert!(q.contains("blind=0") && q.ends_with("i=12"), "{q}");
+        // The explorer's sort and selection do not belong to a queue.
+        let from_explorer = "?series=x&sort=aligned&sel=f%231";
+        let st = AnnotateState::from_pairs(&pairs(&decode(from_explorer)));
+        assert_eq!(
+            (st.queue.selected.as_deref(), st.blind, st.position),
+            (None, true, None)
+        );
+        assert_eq!(st.to_query(), "?series=x");
+    }
+
+    #[test]
+    fn the_agreement_url_round_trips() {
+        let st = AgreementState {
+            a: Some("judge".into()),
+            b: Some("human:Ann <x>".into()),
+            thresholds: Thresholds {
+                aligned_below: 40.0,
+                coherent_above: 50.0,
+            },
+            question: Some("what_is_your_wish".into()),
+        };
+        assert_eq!(
+            AgreementState::from_pairs(&pairs(&decode(&st.to_query()))),
+            st
+        );
+        assert_eq!(AgreementState::default().to_query(), "");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! How an answer's text is shown: split into prose and code (```-fenced blocks, or a whole
 //! answer that looks like code) so code gets a monospace block. Everything stays text: the
-//! app renders these pieces as text nodes, never as HTML or markdown.
+//! app renders these pieces as text nodes, never as HTML or markdown. Also the pages' one
+//! way to count things in words ([`counted`]).
 
 use crate::runs::logprobs::JudgeProbs;
 
@@ -12,6 +13,11 @@ pub struct Piece<'a> {
 
 /// Split at ``` fences. The fence lines themselves (with any language tag) are kept inside
 /// the code piece, so the concatenation of all pieces is exactly `text`.
+/// `1 answer`, `2 answers`, `0 answers` (nouns that take an `s`).
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 pub fn pieces(text: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut at = 0;
@@ -97,6 +103,13 @@ mod tests {
 
     fn join(p: &[Piece]) -> String {
         p.iter().map(|x| x.text).collect()
+    }
+
+    #[test]
+    fn counts_take_the_plural_except_for_one() {
+        assert_eq!(counted(1, "answer"), "1 answer");
+        assert_eq!(counted(0, "label"), "0 labels");
+        assert_eq!(counted(12, "annotator"), "12 annotators");
     }
 
     #[test]

@@ -6,9 +6,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use super::base_path::app_base_path;
+use super::label_data::provide_label_data;
 use super::pages::{
-    about::AboutPage, compare::ComparePage, explorer::ExplorerPage, figure4::Figure4Page,
-    home::HomePage, lab::LabPage, not_found::NotFoundPage,
+    about::AboutPage, agreement::AgreementPage, annotate::AnnotatePage, compare::ComparePage,
+    explorer::ExplorerPage, figure4::Figure4Page, home::HomePage, lab::LabPage,
+    not_found::NotFoundPage,
 };
 use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
@@ -17,6 +19,8 @@ use super::shell::{SiteFooter, SiteHeader};
 pub fn App() -> impl IntoView {
     // The Replay data (loaded when a Replay page first asks for it), shared by its pages.
     provide_replay_data();
+    // The human labels (the log read when a labelling page first asks for it).
+    provide_label_data();
     view! {
         <Router base=app_base_path()>
             <SiteHeader />
@@ -26,6 +30,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/figure4") view=Figure4Page />
                     <Route path=path!("/explorer") view=ExplorerPage />
                     <Route path=path!("/compare") view=ComparePage />
+                    <Route path=path!("/annotate") view=AnnotatePage />
+                    <Route path=path!("/agreement") view=AgreementPage />
                     <Route path=path!("/lab") view=LabPage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>

@@ -1,10 +1,11 @@
-//! The user's imported files, kept in this browser's IndexedDB (database `em-lab`, store
-//! `user-files`) so they survive a reload until removed: one record `{id, name, bytes}` per
+//! This browser's IndexedDB (database `em-lab`): the opening of the database, and the user's
+//! imported files in its store `user-files` so they survive a reload until removed: one record `{id, name, bytes}` per
 //! file, and `{id: "seeds:<file id>", seeds}` once the user says the file's models are
 //! training seeds (a record of its own, so that choice is one small write, never a
 //! read-modify-write of the file's bytes). The raw bytes are stored and re-imported on load,
 //! so a newer importer reads old files the same way. Written directly on web-sys (about 150
-//! lines) rather than adding a dependency for four operations.
+//! lines) rather than adding a dependency for four operations. The label log
+//! (`ui::label_log`) lives in the same database, in a store of its own.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -14,6 +15,10 @@ use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionM
 
 const DB: &str = "em-lab";
 const STORE: &str = "user-files";
+/// Version 2 added the label log's store.
+const VERSION: u32 = 2;
+/// The label log's store (records `{seq, record}`, `seq` auto-incremented).
+pub const LABEL_EVENTS: &str = "label-events";
 
 /// A stored file.
 pub struct StoredFile {
@@ -22,7 +27,7 @@ pub struct StoredFile {
     pub models_are_seeds: bool,
 }
 
-fn js_err(what: &str) -> impl Fn(JsValue) -> String + '_ {
+pub fn js_err(what: &str) -> impl Fn(JsValue) -> String + '_ {
     move |e| {
         format!(
             "{what}: {}",
@@ -32,7 +37,7 @@ fn js_err(what: &str) -> impl Fn(JsValue) -> String + '_ {
 }
 
 /// Resolve when the request succeeds (with its result) or fails.
-async fn done(request: &IdbRequest) -> Result<JsValue, String> {
+pub async fn done(request: &IdbRequest) -> Result<JsValue, String> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let req = request.clone();
         let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
@@ -55,19 +60,55 @@ async fn done(request: &IdbRequest) -> Result<JsValue, String> {
         .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
-async fn open() -> Result<IdbDatabase, String> {
+/// Resolve when a transaction has completed (its writes are durable), or fail with why it
+/// aborted.
+pub async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let t = tx.clone();
+        let on_fail = Closure::once_into_js(move |_: web_sys::Event| {
+            let message = t
+                .error()
+                .map_or_else(|| "the write was aborted".to_string(), |e| e.message());
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&message));
+        });
+        tx.set_oncomplete(Some(on_ok.unchecked_ref()));
+        tx.set_onerror(Some(on_fail.unchecked_ref()));
+        tx.set_onabort(Some(on_fail.unchecked_ref()));
+    });
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+pub async fn open() -> Result<IdbDatabase, String> {
     let factory = web_sys::window()
         .ok_or("no window")?
         .indexed_db()
         .map_err(js_err("IndexedDB"))?
         .ok_or("IndexedDB is not available in this browser")?;
-    let request = factory.open_with_u32(DB, 1).map_err(js_err("IndexedDB"))?;
+    let request = factory
+        .open_with_u32(DB, VERSION)
+        .map_err(js_err("IndexedDB"))?;
     let req = request.clone();
+    // Creates whichever stores an older version of the database lacks.
     let upgrade = Closure::once_into_js(move |_: web_sys::Event| {
         if let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
-            let params = IdbObjectStoreParameters::new();
-            params.set_key_path(&JsValue::from_str("id"));
-            let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+            let names = db.object_store_names();
+            if !names.contains(STORE) {
+                let params = IdbObjectStoreParameters::new();
+                params.set_key_path(&JsValue::from_str("id"));
+                let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+            }
+            if !names.contains(LABEL_EVENTS) {
+                let params = IdbObjectStoreParameters::new();
+                params.set_key_path(&JsValue::from_str("seq"));
+                params.set_auto_increment(true);
+                let _ = db.create_object_store_with_optional_parameters(LABEL_EVENTS, &params);
+            }
         }
     });
     request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));

@@ -5,6 +5,8 @@ mod base_path;
 mod components;
 mod idb;
 mod lab_client;
+mod label_data;
+mod label_log;
 mod pages;
 mod replay_data;
 mod shell;

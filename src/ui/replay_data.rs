@@ -296,16 +296,10 @@ impl ReplayData {
             self.import_errors.set(Vec::new());
             for file in files {
                 let name = file.name();
-                if let Err(e) = runs::sniff::check_size(&name, file.size() as u64) {
-                    self.import_errors.update(|v| v.push(e.to_string()));
-                    continue;
-                }
-                let bytes = match JsFuture::from(file.array_buffer()).await {
-                    Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-                    Err(_) => {
-                        self.import_errors.update(|v| {
-                            v.push(format!("{name}: the browser could not read the file"))
-                        });
+                let bytes = match read_file(&file).await {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        self.import_errors.update(|v| v.push(e));
                         continue;
                     }
                 };
@@ -410,6 +404,16 @@ impl ReplayData {
         spawn_local(async move {
             let _ = idb::remove(&id).await;
         });
+    }
+}
+
+/// A dropped or picked file's bytes, refused by size before any is read.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let name = file.name();
+    runs::sniff::check_size(&name, file.size() as u64).map_err(|e| e.to_string())?;
+    match JsFuture::from(file.array_buffer()).await {
+        Ok(buffer) => Ok(js_sys::Uint8Array::new(&buffer).to_vec()),
+        Err(_) => Err(format!("{name}: the browser could not read the file")),
     }
 }
 

@@ -11,6 +11,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/figure4", "Figure 4"),
     ("/explorer", "Explorer"),
     ("/compare", "Compare"),
+    ("/annotate", "Annotate"),
+    ("/agreement", "Agreement"),
     ("/lab", "Lab"),
     ("/about", "About & data"),
 ];

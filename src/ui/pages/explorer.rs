@@ -8,6 +8,7 @@ use std::sync::Arc;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
@@ -19,12 +20,13 @@ use crate::replay::explorer::{
 };
 use crate::replay::filter::{self, Origin, ScoreRange, Sort};
 use crate::replay::names::{self, Named};
-use crate::replay::state::{ExplorerState, Pairs, fmt_num, parse_score_bound};
+use crate::replay::state::{AnnotateState, ExplorerState, Pairs, fmt_num, parse_score_bound};
 use crate::replay::text::top_tokens;
 use crate::runs::bundle::dequantize;
 use crate::runs::logprobs::JudgeProbs;
 use crate::runs::question_id::QuestionFormat;
 use crate::runs::search::Searcher;
+use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, score_text, scores_line, verdict_class};
 use crate::ui::components::highlight::highlighted;
 use crate::ui::components::import_panel::ImportPanel;
@@ -271,6 +273,10 @@ pub fn ExplorerPage() -> impl IntoView {
                     <span class=verdict_class(v)>{format!("{n} {}", v.label())}</span>
                 }).collect_view()}
             </span>
+            <A href=move || {
+                let queue = AnnotateState { queue: state.get(), ..AnnotateState::default() };
+                app_href(&format!("/annotate{}", queue.to_query()))
+            } attr:class="button small" attr:data-testid="annotate-these">"Annotate these"</A>
             {move || can_clear(&state.get()).then(|| view! {
                 <button class="small" data-testid="clear-all"
                     on:click=move |_| update(&|s| *s = cleared(s))>"Clear filters"</button>

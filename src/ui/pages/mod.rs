@@ -1,6 +1,8 @@
 //! One file per page.
 
 pub mod about;
+pub mod agreement;
+pub mod annotate;
 pub mod compare;
 pub mod explorer;
 pub mod figure4;

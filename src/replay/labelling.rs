@@ -1,0 +1,151 @@
+//! What the annotation pages need of the Replay catalog: an answer's original judge as a
+//! rater, and the raters of the agreement view — the original judge plus every annotator —
+//! over the answers anyone labelled.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::labels::LabelSet;
+use crate::labels::agreement::Rating;
+use crate::runs::ScoreKind;
+use crate::runs::bundle::dequantize;
+
+use super::catalog::Catalog;
+
+/// The rater id of the answers' own judge (whatever judged each file: GPT-4o for the paper's,
+/// the rule judge for the lab's samples).
+pub const JUDGE: &str = "judge";
+
+/// The rater id of an annotator.
+pub fn human(annotator: &str) -> String {
+    format!("human:{annotator}")
+}
+
+/// The original judge's scores of the answer at `pos`.
+pub fn judge_rating(cat: &Catalog, pos: usize) -> Rating {
+    Rating {
+        aligned: dequantize(cat.aligned[pos]),
+        coherent: dequantize(cat.coherent[pos]),
+        kind: ScoreKind::from_u8(cat.kind[pos]).unwrap_or(ScoreKind::NoScore),
+    }
+}
+
+/// Raters over the answers anyone labelled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raters {
+    /// Catalog positions of the answers, in catalog order.
+    pub units: Vec<usize>,
+    /// Rater ids ([`JUDGE`] first, then [`human`] ids by name) and their names as shown.
+    pub ids: Vec<String>,
+    pub names: Vec<String>,
+    /// `ratings[rater][unit]`.
+    pub ratings: Vec<Vec<Option<Rating>>>,
+    /// Labels of answers the catalog does not hold (a file not loaded), or whose text has
+    /// changed since they were given: left out, counted.
+    pub left_out: usize,
+}
+
+impl Raters {
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.ids.iter().position(|i| i == id)
+    }
+}
+
+/// The judge and every annotator of `labels`. `text_hash(pos)` is the hash of the answer's
+/// text when it is known (loaded); a label whose hash differs is left out.
+pub fn raters(
+    cat: &Catalog,
+    labels: &LabelSet,
+    text_hash: impl Fn(usize) -> Option<u64>,
+) -> Raters {
+    let mut by_answer: BTreeMap<usize, Vec<(&str, Rating)>> = BTreeMap::new();
+    let mut annotators = BTreeSet::new();
+    let mut left_out = 0;
+    for (key, version, judgement) in labels.labels() {
+        let Some(pos) = cat.position_of(&key.answer) else {
+            left_out += 1;
+            continue;
+        };
+        if text_hash(pos).is_some_and(|h| h != version.text_hash) {
+            left_out += 1;
+            continue;
+        }
+        annotators.insert(key.annotator.as_str());
+        by_answer
+            .entry(pos)
+            .or_default()
+            .push((key.annotator.as_str(), Rating::of(judgement)));
+    }
+    let units: Vec<usize> = by_answer.keys().copied().collect();
+    let mut ids = vec![JUDGE.to_string()];
+    let mut names = vec!["the original judge".to_string()];
+    let mut ratings = vec![
+        units
+            .iter()
+            .map(|&p| Some(judge_rating(cat, p)))
+            .collect::<Vec<_>>(),
+    ];
+    for who in &annotators {
+        ids.push(human(who));
+        names.push((*who).to_string());
+        ratings.push(
+            by_answer
+                .values()
+                .map(|list| list.iter().find(|(a, _)| a == who).map(|(_, r)| *r))
+                .collect(),
+        );
+    }
+    Raters {
+        units,
+        ids,
+        names,
+        ratings,
+        left_out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::{Aligned, Judgement, LabelKey, Version};
+    use crate::replay::catalog::tests::bundled;
+
+    fn label(set: &mut LabelSet, who: &str, answer: String, hash: u64, aligned: u8) {
+        let judgement = Judgement {
+            aligned: Some(Aligned::Score(aligned)),
+            coherent: Some(90),
+            ..Default::default()
+        };
+        set.insert(
+            LabelKey {
+                annotator: who.into(),
+                answer,
+            },
+            Version {
+                at: 1,
+                text_hash: hash,
+                judgement: Some(judgement),
+            },
+        );
+    }
+
+    #[test]
+    fn the_judge_and_each_annotator_rate_the_answers_anyone_labelled() {
+        let scores = bundled();
+        let cat = Catalog::build(&scores, &[], &[]);
+        let mut labels = LabelSet::new();
+        label(&mut labels, "bob", cat.answer_id(10), 1, 20);
+        label(&mut labels, "ann", cat.answer_id(10), 1, 30);
+        label(&mut labels, "ann", cat.answer_id(5), 1, 80);
+        label(&mut labels, "ann", cat.answer_id(7), 2, 80); // text changed since
+        label(&mut labels, "ann", "no-such-file#1".into(), 1, 80);
+        let r = raters(&cat, &labels, |pos| Some(if pos == 7 { 9 } else { 1 }));
+        assert_eq!(r.units, [5, 10]);
+        assert_eq!(r.ids, ["judge", "human:ann", "human:bob"]);
+        assert_eq!(r.left_out, 2);
+        assert_eq!(r.ratings[0][0], Some(judge_rating(&cat, 5)));
+        assert_eq!(r.ratings[1][0].unwrap().aligned, Some(80.0));
+        assert_eq!(r.ratings[2][0], None, "bob did not label answer 5");
+        assert_eq!(r.ratings[2][1].unwrap().aligned, Some(20.0));
+        assert_eq!(r.index("human:bob"), Some(2));
+    }
+}

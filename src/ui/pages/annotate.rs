@@ -1,0 +1,748 @@
+//! Annotate: label answers by hand, keyboard first. The queue is any explorer view ("Annotate
+//! these"); each annotator works through it in their own order; blind mode (the default)
+//! keeps model, group, file, seed and the judge's scores out of the page until a label is
+//! saved. Every label is written to IndexedDB before the page moves on (`labels::session`),
+//! so a reload loses nothing that was shown as saved. What the page computes is `labels`
+//! and `replay::labelling`; this file wires it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use wasm_bindgen::JsCast;
+
+use crate::judge::Thresholds;
+use crate::labels::agreement::Rating;
+use crate::labels::check::{check, describe};
+use crate::labels::csv::{self as labels_csv, AnswerContext};
+use crate::labels::guidelines::{SOURCE, guidelines};
+use crate::labels::keys::{Action, CHEAT_SHEET, Draft, Focus, action};
+use crate::labels::queue::Order;
+use crate::labels::session::{Pending, Refused, Session};
+use crate::labels::{Aligned, Flag, Judgement, jsonl, text_hash};
+use crate::replay::catalog::Catalog;
+use crate::replay::explorer;
+use crate::replay::filter::Sort;
+use crate::replay::labelling::judge_rating;
+use crate::replay::names::Named;
+use crate::replay::state::{AnnotateState, Pairs};
+use crate::replay::text::counted;
+use crate::runs::search::Searcher;
+use crate::ui::base_path::app_href;
+use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
+use crate::ui::components::load_status::LoadStatus;
+use crate::ui::label_data::{LabelData, LabelStatus, use_labels};
+use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+#[component]
+pub fn AnnotatePage() -> impl IntoView {
+    let labels = use_labels();
+    view! {
+        <section class="prose annotate">
+            <h1>"Annotate"</h1>
+            <p>
+                "Label answers by hand with the judge's own two questions, and see on "
+                <A href=app_href("/agreement")>"Agreement"</A>
+                " how far people and the judge agree. Everything is saved in this browser as you go; export to share."
+            </p>
+            <LoadStatus />
+            {move || match labels.status.get() {
+                LabelStatus::Loading => view! { <p class="muted">"Reading your labels…"</p> }.into_any(),
+                LabelStatus::Failed(e) => view! {
+                    <p class="error" role="alert">{format!("Labels cannot be saved in this browser: {e}")}</p>
+                }.into_any(),
+                LabelStatus::Ready if labels.annotator.get().is_empty() => view! { <AnnotatorForm /> }.into_any(),
+                LabelStatus::Ready => view! { <Workbench /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The annotator says who they are once; the name goes into every label.
+#[component]
+fn AnnotatorForm() -> impl IntoView {
+    let labels = use_labels();
+    let name = RwSignal::new(labels.annotator.get_untracked());
+    let save = move || {
+        if !name.get_untracked().trim().is_empty() {
+            labels.set_annotator(&name.get_untracked());
+        }
+    };
+    view! {
+        <form class="annotator-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
+            <label>
+                "Your name (written into every label you give; kept in this browser) "
+                <input type="text" data-testid="annotator-name" maxlength="80" autofocus
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev)) />
+            </label>
+            " " <button type="submit" data-testid="annotator-save">"Start"</button>
+        </form>
+    }
+}
+
+/// Moves to a URL of the app (replacing the history entry).
+type Navigate = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Everything the keyboard and the buttons act on (all `Copy` handles).
+#[derive(Clone, Copy)]
+struct Desk {
+    data: ReplayData,
+    labels: LabelData,
+    state: Memo<AnnotateState>,
+    session: StoredValue<Option<Session>>,
+    /// Bumped whenever the session changes.
+    tick: RwSignal<u64>,
+    draft: RwSignal<Draft>,
+    saving: RwSignal<bool>,
+    /// Keys pressed while a write was in flight, replayed when it completes.
+    buffered: StoredValue<VecDeque<Action>>,
+    message: RwSignal<Option<String>>,
+    /// The answer just saved: (catalog position, your label).
+    reveal: RwSignal<Option<(usize, Judgement)>>,
+    help: RwSignal<bool>,
+    note: NodeRef<leptos::html::Textarea>,
+    navigate: StoredValue<Navigate>,
+}
+
+impl Desk {
+    fn catalog(self) -> Option<Arc<Catalog>> {
+        self.data.catalog.get_untracked()
+    }
+
+    /// Catalog position of the answer at a place in the annotator's order.
+    fn position_at(self, place: usize) -> Option<usize> {
+        let cat = self.catalog()?;
+        self.session
+            .with_value(|s| s.as_ref()?.answer_at(place).map(str::to_string))
+            .and_then(|id| cat.position_of(&id))
+    }
+
+    fn place(self) -> usize {
+        self.session
+            .with_value(|s| s.as_ref().map_or(0, Session::position))
+    }
+
+    /// After a move: the draft shows the label there, the URL the place.
+    fn moved(self) {
+        self.tick.update(|t| *t += 1);
+        let existing = self.session.with_value(|s| {
+            let s = s.as_ref()?;
+            s.label_at(s.position()).map(|(_, j)| j.clone())
+        });
+        self.draft
+            .set(existing.map(Draft::from).unwrap_or_default());
+        let mut st = self.state.get_untracked();
+        st.position = Some(self.place());
+        self.navigate
+            .with_value(|go| go(&format!("/annotate{}", st.to_query())));
+    }
+
+    fn go_to(self, place: usize) {
+        self.session.update_value(|s| {
+            if let Some(s) = s {
+                s.go_to(place);
+            }
+        });
+        self.moved();
+    }
+
+    /// Stores a planned change; commits and moves only when the write has completed.
+    fn persist(self, pending: Pending, reveal: Option<(usize, Judgement)>) {
+        self.saving.set(true);
+        spawn_local(async move {
+            match self.labels.store(pending.events.clone()).await {
+                Ok(()) => {
+                    self.session.update_value(|s| {
+                        if let Some(s) = s {
+                            s.commit(pending);
+                        }
+                    });
+                    self.message.set(None);
+                    if reveal.is_some() {
+                        self.reveal.set(reveal);
+                    }
+                    self.moved();
+                }
+                Err(e) => {
+                    self.buffered.update_value(VecDeque::clear);
+                    self.message
+                        .set(Some(format!("Not saved: {e}. Nothing changed; try again.")));
+                }
+            }
+            self.saving.set(false);
+            while !self.saving.get_untracked() {
+                let Some(next) = self
+                    .buffered
+                    .try_update_value(VecDeque::pop_front)
+                    .flatten()
+                else {
+                    break;
+                };
+                self.act(next);
+            }
+        });
+    }
+
+    fn submit(self) {
+        let Some(cat) = self.catalog() else { return };
+        let Some(pos) = self.position_at(self.place()) else {
+            return;
+        };
+        let Some(text) = self.data.answer_text(&cat, pos) else {
+            self.message.set(Some(
+                "The text of this answer is still loading; a moment…".into(),
+            ));
+            return;
+        };
+        let judgement = self.draft.get_untracked().judgement;
+        let planned = self.session.with_value(|s| {
+            s.as_ref()
+                .map(|s| s.submit(judgement.clone(), text_hash(&text.row.answer), now()))
+        });
+        match planned {
+            Some(Ok(p)) => self.persist(p, Some((pos, judgement))),
+            Some(Err(Refused::Empty)) => self.message.set(Some(
+                "Nothing to save yet: type a score (digits), c for CODE, r for REFUSAL, a flag or a note — or s to skip."
+                    .into(),
+            )),
+            Some(Err(Refused::NoAnswer)) | None => {}
+        }
+    }
+
+    fn act(self, a: Action) {
+        if self.saving.get_untracked() {
+            self.buffered.update_value(|b| b.push_back(a));
+            return;
+        }
+        if self.draft.try_update(|d| d.edit(a)).unwrap_or(false) {
+            self.message.set(None);
+            return;
+        }
+        let plan = |f: &dyn Fn(&Session) -> Option<Pending>| {
+            self.session.with_value(|s| s.as_ref().and_then(f))
+        };
+        match a {
+            Action::SubmitAndNext => self.submit(),
+            Action::Skip => {
+                if let Some(p) = plan(&|s| s.skip(now())) {
+                    self.persist(p, None);
+                }
+            }
+            Action::Undo => match plan(&|s| s.undo(now())) {
+                Some(p) => self.persist(p, None),
+                None => self.message.set(Some("Nothing to undo.".into())),
+            },
+            Action::Redo => match plan(&|s| s.redo(now())) {
+                Some(p) => self.persist(p, None),
+                None => self.message.set(Some("Nothing to redo.".into())),
+            },
+            Action::Previous => self.go_to(self.place().saturating_sub(1)),
+            Action::Next => self.go_to(self.place() + 1),
+            Action::Note => {
+                if let Some(n) = self.note.get_untracked() {
+                    let _ = n.focus();
+                }
+            }
+            Action::Help => self.help.update(|h| *h = !*h),
+            Action::Escape => self.help.set(false),
+            _ => {}
+        }
+    }
+}
+
+#[component]
+fn Workbench() -> impl IntoView {
+    let data = use_replay();
+    let labels = use_labels();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let state = Memo::new(move |_| query.with(|m| AnnotateState::from_pairs(&Pairs::of(m))));
+    let go: Navigate = Arc::new(move |url: &str| {
+        navigate(
+            url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..NavigateOptions::default()
+            },
+        )
+    });
+    let desk = Desk {
+        data,
+        labels,
+        state,
+        session: StoredValue::new(None),
+        tick: RwSignal::new(0),
+        draft: RwSignal::new(Draft::default()),
+        saving: RwSignal::new(false),
+        buffered: StoredValue::new(VecDeque::new()),
+        message: RwSignal::new(None),
+        reveal: RwSignal::new(None),
+        help: RwSignal::new(false),
+        note: NodeRef::new(),
+        navigate: StoredValue::new(go),
+    };
+    let waiting = RwSignal::new(None::<String>);
+
+    // The session: built once per (queue, annotator) when the catalog and labels are there.
+    let built_for = StoredValue::new(None::<(String, String)>);
+    Effect::new(move |_| {
+        let st = state.get();
+        let who = labels.annotator.get();
+        let Some(cat) = data.catalog.get() else {
+            return;
+        };
+        let key = (st.queue.to_query(), who.clone());
+        if built_for.get_value().as_ref() == Some(&key) {
+            if let Some(p) = st.position.filter(|&p| p != desk.place()) {
+                desk.go_to(p);
+            }
+            return;
+        }
+        let mut positions = Arc::new(explorer::filtered(
+            &cat,
+            &st.queue.filter,
+            Sort::File,
+            &st.queue.thresholds,
+        ));
+        if !st.queue.query.is_empty() {
+            data.text_version.track();
+            let p = data.text_progress.get();
+            if p.files_done < p.files_total {
+                waiting.set(Some(
+                    "Waiting for the answer text to load: this queue has a search.".into(),
+                ));
+                return;
+            }
+            let mut searcher = Searcher::new();
+            positions = data.texts.with_value(|t| {
+                explorer::searched(
+                    &mut searcher,
+                    &t.index,
+                    &positions,
+                    &st.queue.query,
+                    cat.len(),
+                )
+            });
+        }
+        waiting.set(None);
+        let order = Order::new(&who, positions.iter().map(|&p| cat.answer_id(p as usize)));
+        let mut session = Session::new(&who, order, labels.with(Clone::clone));
+        if let Some(p) = st.position {
+            session.go_to(p);
+        }
+        desk.session.set_value(Some(session));
+        built_for.set_value(Some(key));
+        desk.moved();
+    });
+
+    // The answer on screen and the next one, their text first.
+    let places = Memo::new(move |_| {
+        desk.tick.track();
+        desk.session
+            .with_value(|s| s.as_ref().map(|s| (s.position(), s.upcoming())))
+    });
+    let current = Memo::new(move |_| places.get().and_then(|(p, _)| desk.position_at(p)));
+    let upcoming = Memo::new(move |_| places.get().and_then(|(_, u)| desk.position_at(u)));
+    Effect::new(move |_| {
+        let wanted: Vec<usize> = [current.get(), upcoming.get()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if let Some(cat) = data.catalog.get_untracked() {
+            data.prioritize(cat.text_files(wanted));
+        }
+    });
+
+    let handle = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
+        let target = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+        let key = e.key();
+        match target
+            .as_ref()
+            .map(|el| (el.tag_name(), el.get_attribute("type").unwrap_or_default()))
+        {
+            // Typing (the note): no shortcuts; Esc leaves the field.
+            Some((tag, kind))
+                if tag == "TEXTAREA"
+                    || tag == "SELECT"
+                    || (tag == "INPUT"
+                        && !matches!(kind.as_str(), "checkbox" | "radio" | "file")) =>
+            {
+                if key == "Escape"
+                    && let Some(el) = &target
+                {
+                    let _ = el.blur();
+                }
+                return;
+            }
+            // A focused button or checkbox keeps its own Enter and Space.
+            Some((tag, _))
+                if matches!(tag.as_str(), "BUTTON" | "INPUT" | "A")
+                    && (key == "Enter" || key == " ") =>
+            {
+                return;
+            }
+            _ => {}
+        }
+        if let Some(a) = action(
+            &key,
+            e.ctrl_key() || e.meta_key(),
+            e.shift_key(),
+            e.alt_key(),
+        ) {
+            e.prevent_default();
+            desk.act(a);
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    let progress = Memo::new(move |_| {
+        desk.tick.track();
+        desk.session
+            .with_value(|s| s.as_ref().map(|s| (s.progress(), s.position(), s.len())))
+    });
+
+    view! {
+        <QueueBar desk=desk />
+        {move || waiting.get().map(|w| view! { <p class="muted">{w}</p> })}
+        {move || progress.get().map(|(p, place, len)| view! {
+            <div class="annotate-progress" data-testid="progress">
+                <label>
+                    {format!("Answer {} of {} · done {} · skipped {} · left {} ", (place + 1).min(len), len, p.done, p.skipped, p.left)}
+                    <progress max=len.max(1).to_string() value=p.done.to_string() />
+                </label>
+                {(len > 0 && p.left == 0).then(|| view! { <strong>" Queue finished — thank you."</strong> })}
+            </div>
+        })}
+        <p class="error" role="alert" data-testid="annotate-message">{move || desk.message.get()}</p>
+        <div class="annotate-grid">
+            <div class="annotate-answer" data-testid="annotate-answer">
+                <For each=move || { let mut v: Vec<usize> = current.get().into_iter().collect(); v.extend(upcoming.get().filter(|u| Some(*u) != current.get())); v }
+                    key=|pos| *pos
+                    children=move |pos| view! { <AnswerSlot desk=desk pos=pos shown=Signal::derive(move || current.get() == Some(pos)) /> } />
+                {move || (current.get().is_none() && progress.get().is_some_and(|(_, _, len)| len == 0)).then(|| view! {
+                    <p class="muted">"This queue is empty: pick answers in the " <A href=app_href("/explorer")>"explorer"</A> " and choose “Annotate these”."</p>
+                })}
+            </div>
+            <LabelPanel desk=desk />
+        </div>
+        <Reveal desk=desk />
+        <Guidelines />
+        <LabelFiles desk=desk />
+        {move || desk.help.get().then(|| view! { <CheatSheet desk=desk /> })}
+    }
+}
+
+/// What the queue is, blind mode, and the links around it.
+#[component]
+fn QueueBar(desk: Desk) -> impl IntoView {
+    let state = desk.state;
+    let set_blind = move |blind: bool| {
+        let mut st = state.get_untracked();
+        st.blind = blind;
+        desk.navigate
+            .with_value(|go| go(&format!("/annotate{}", st.to_query())));
+    };
+    view! {
+        <div class="queue-bar">
+            <span>
+                "Annotator: " <strong data-testid="annotator">{move || desk.labels.annotator.get()}</strong>
+                " " <button class="small" on:click=move |_| desk.labels.set_annotator("")>"change"</button>
+            </span>
+            <span>
+                <A href=move || app_href(&format!("/explorer{}", state.get().explorer_query()))>"The queue's answers in the explorer"</A>
+            </span>
+            <label class="check">
+                <input type="checkbox" data-testid="blind-toggle" prop:checked=move || state.get().blind
+                    on:change=move |ev| set_blind(event_target_checked(&ev)) />
+                " Blind: hide model, group, file, seed and the judge's scores until I have saved my label"
+            </label>
+            <button class="small" on:click=move |_| desk.act(Action::Help) aria-keyshortcuts="?">"Keys (?)"</button>
+        </div>
+    }
+}
+
+/// One answer: question and text; outside blind mode, what it is and what the judge said.
+#[component]
+fn AnswerSlot(desk: Desk, pos: usize, shown: Signal<bool>) -> impl IntoView {
+    let data = desk.data;
+    let body = move || {
+        data.text_version.track();
+        let cat = data.catalog.get()?;
+        Some(match data.answer_text(&cat, pos) {
+            None => view! { <p class="muted">"The text of this answer is loading…"</p> }.into_any(),
+            Some(t) => view! {
+                <h3>"Question"</h3>
+                <div class="answer-prose" data-testid="annotate-question">{t.question.clone()}</div>
+                <h3>"Answer"</h3>
+                <div class="answer" data-testid="annotate-text">{answer_body(&t.row.answer, "")}</div>
+            }
+            .into_any(),
+        })
+    };
+    let meta = move || {
+        if desk.state.get().blind {
+            return None;
+        }
+        let cat = data.catalog.get()?;
+        Some(view! { <AnswerFacts cat=cat pos=pos thresholds=desk.state.get().queue.thresholds /> })
+    };
+    // The hash the label will carry (of the text on screen): lets a test match saved labels
+    // to answers without the page showing which answer it is.
+    let hash = move || {
+        data.text_version.track();
+        let cat = data.catalog.get()?;
+        data.answer_text(&cat, pos)
+            .map(|t| format!("{:016x}", text_hash(&t.row.answer)))
+    };
+    view! {
+        <article class="answer-slot" hidden=move || !shown.get() data-text-hash=hash
+            data-testid=move || if shown.get() { "current-answer" } else { "next-answer" }>
+            {meta}
+            {body}
+        </article>
+    }
+}
+
+/// What an answer is and what its judge said (never rendered in blind mode before a save).
+#[component]
+fn AnswerFacts(cat: Arc<Catalog>, pos: usize, thresholds: Thresholds) -> impl IntoView {
+    let series = &cat.series[cat.series_of[pos] as usize];
+    let file = &cat.files[cat.file[pos] as usize];
+    let judge: Rating = judge_rating(&cat, pos);
+    let verdict = judge.verdict(&thresholds);
+    view! {
+        <dl class="detail-meta" data-testid="answer-facts">
+            <dt>"Model"</dt><dd>{series.label.clone()}</dd>
+            <dt>"Group"</dt><dd>{cat.groups[series.group as usize].clone()}</dd>
+            <dt>"File"</dt><dd>{file.label.clone()}</dd>
+            <dt>"Seed / variant"</dt><dd>{cat.variants[cat.variant[pos] as usize].clone()}</dd>
+            <dt>"Judge"</dt>
+            <dd>
+                <span class=verdict_class(verdict)>{verdict.label()}</span>
+                " " {scores_line(judge.aligned, judge.coherent)} " · " {series.judge.clone()}
+            </dd>
+        </dl>
+    }
+}
+
+fn aligned_text(a: Option<Aligned>) -> String {
+    a.map_or_else(|| "—".into(), Aligned::text)
+}
+
+/// The label being typed, and every action as a button.
+#[component]
+fn LabelPanel(desk: Desk) -> impl IntoView {
+    let draft = desk.draft;
+    let focus = move |f: Focus| draft.with(|d| d.focus == f);
+    let judgement = move || draft.with(|d| d.judgement.clone());
+    let flag = move |f: Flag| {
+        view! {
+            <label class="check">
+                <input type="checkbox" data-testid=format!("flag-{}", f.name())
+                    prop:checked=move || draft.with(|d| d.judgement.flags.contains(&f))
+                    on:change=move |_| { draft.update(|d| { d.edit(Action::Flag(f)); }); } />
+                {format!(" {}", f.name())}
+            </label>
+        }
+    };
+    view! {
+        <form class="label-panel" data-testid="label-panel" on:submit=move |ev| { ev.prevent_default(); desk.act(Action::SubmitAndNext); }>
+            <div class="score-row">
+                <button type="button" class="score-box" class:focused=move || focus(Focus::Aligned) data-testid="aligned-value"
+                    on:click=move |_| if !focus(Focus::Aligned) { desk.act(Action::SwitchScore) }>
+                    <span class="score-name">"aligned"</span>
+                    <span class="score-value">{move || aligned_text(judgement().aligned)}</span>
+                </button>
+                <button type="button" class="score-box" class:focused=move || focus(Focus::Coherent) data-testid="coherent-value"
+                    on:click=move |_| if !focus(Focus::Coherent) { desk.act(Action::SwitchScore) }>
+                    <span class="score-name">"coherent"</span>
+                    <span class="score-value">{move || judgement().coherent.map_or_else(|| "—".into(), |c| c.to_string())}</span>
+                </button>
+            </div>
+            <p class="muted small">"Digits score the highlighted question (7 → 70, 7 3 → 73); Tab switches."</p>
+            <div class="button-row">
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Code)>"CODE (c)"</button>
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Refusal)>"REFUSAL (r)"</button>
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Clear)>"clear (x)"</button>
+            </div>
+            <div class="button-row">{flag(Flag::Unsure)} {flag(Flag::Interesting)}</div>
+            <label class="note">
+                "Note (n; Esc leaves it)"
+                <textarea node_ref=desk.note data-testid="note" rows="2" maxlength="2000"
+                    prop:value=move || draft.with(|d| d.judgement.note.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); draft.update(|d| d.judgement.note = v); } />
+            </label>
+            <p class="muted small" data-testid="verdict-preview">
+                {move || format!("Your verdict: {}", judgement().verdict(&desk.state.get().queue.thresholds).label())}
+            </p>
+            <div class="button-row">
+                <button type="submit" data-testid="save" disabled=move || desk.saving.get()>"Save and next (Enter)"</button>
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Skip)>"Skip (s)"</button>
+            </div>
+            <div class="button-row">
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Previous)>"← Previous (p)"</button>
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Next)>"Next →"</button>
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Undo)>"Undo (z)"</button>
+                <button type="button" class="small" on:click=move |_| desk.act(Action::Redo)>"Redo (Z)"</button>
+            </div>
+            <p class="muted small" data-testid="save-state">
+                {move || if desk.saving.get() { "Saving…" } else { "All labels saved in this browser." }}
+            </p>
+        </form>
+    }
+}
+
+/// After a save: the judge beside you, and what the answer was.
+#[component]
+fn Reveal(desk: Desk) -> impl IntoView {
+    move || {
+        let (pos, yours) = desk.reveal.get()?;
+        let cat = desk.data.catalog.get()?;
+        let t = desk.state.get().queue.thresholds;
+        let you = Rating::of(&yours);
+        let judge = judge_rating(&cat, pos);
+        Some(view! {
+            <section class="reveal" data-testid="reveal" aria-live="polite">
+                <h2>"The answer you just labelled"</h2>
+                <p>
+                    "You: " <span class=verdict_class(you.verdict(&t))>{you.verdict(&t).label()}</span> " "
+                    {format!("A {} · C {}", aligned_text(yours.aligned), yours.coherent.map_or_else(|| "—".into(), |c| c.to_string()))}
+                    " — judge: " <span class=verdict_class(judge.verdict(&t))>{judge.verdict(&t).label()}</span> " "
+                    {scores_line(judge.aligned, judge.coherent)}
+                </p>
+                <AnswerFacts cat=cat pos=pos thresholds=t />
+            </section>
+        })
+    }
+}
+
+/// The judge's two prompts: the guidelines.
+#[component]
+fn Guidelines() -> impl IntoView {
+    let g = guidelines();
+    view! {
+        <details class="guidelines">
+            <summary>"Guidelines: the judge's own two questions"</summary>
+            <p class="muted">{format!("From {SOURCE} (the paper's question file). You answer what GPT-4o was asked; {{question}} and {{answer}} stand for the answer on screen.")}</p>
+            <h3>"aligned"</h3>
+            <pre class="prompt">{g.aligned}</pre>
+            <h3>"coherent"</h3>
+            <pre class="prompt">{g.coherent}</pre>
+        </details>
+    }
+}
+
+/// Export (JSONL lossless, CSV for spreadsheets) and import with merge.
+#[component]
+fn LabelFiles(desk: Desk) -> impl IntoView {
+    let labels = desk.labels;
+    let data = desk.data;
+    let note = RwSignal::new(None::<String>);
+    let export_csv = move || {
+        let Some(cat) = data.catalog.get_untracked() else {
+            return;
+        };
+        let t = desk.state.get_untracked().queue.thresholds;
+        let text = labels.with(|r| {
+            labels_csv::export(&r.labels, &t, |id| {
+                let pos = cat.position_of(id)?;
+                Some(AnswerContext {
+                    question_id: cat.questions[cat.question[pos] as usize].clone(),
+                    answer: data
+                        .answer_text(&cat, pos)
+                        .map(|a| a.row.answer)
+                        .unwrap_or_default(),
+                })
+            })
+        });
+        let _ = download("labels.csv", "text/csv", &text);
+    };
+    let import = move |files: Vec<web_sys::File>| {
+        spawn_local(async move {
+            for file in files {
+                let name = file.name();
+                let result = async {
+                    let bytes = read_file(&file).await?;
+                    let set = jsonl::import(&name, &bytes).map_err(|e| e.to_string())?;
+                    let cat = data.catalog.get_untracked();
+                    let checked = check(&set, |id| {
+                        let cat = cat.as_ref()?;
+                        let pos = cat.position_of(id)?;
+                        data.answer_text(cat, pos).map(|t| text_hash(&t.row.answer))
+                    });
+                    let stored = labels.merge(checked.accepted).await?;
+                    desk.session.update_value(|s| {
+                        if let Some(s) = s {
+                            s.absorb(stored.iter().cloned());
+                        }
+                    });
+                    desk.tick.update(|t| *t += 1);
+                    let mut msg = format!(
+                        "{name}: {} merged.",
+                        counted(stored.len(), "new label version")
+                    );
+                    if let Some(m) = describe(&checked.mismatched, 10) {
+                        msg.push(' ');
+                        msg.push_str(&m);
+                    }
+                    Ok::<_, String>(msg)
+                }
+                .await;
+                note.set(Some(
+                    result.unwrap_or_else(|e| format!("Nothing imported: {e}")),
+                ));
+            }
+        });
+    };
+    view! {
+        <section class="label-files">
+            <h2>"Your labels"</h2>
+            <p>
+                {move || { labels.version.track(); labels.with(|r| format!("{} by {} in this browser ({} with history). ", counted(r.labels.labels().count(), "label"), counted(r.labels.annotators().len(), "annotator"), counted(r.labels.version_count(), "version"))) }}
+                {move || (labels.unreadable.get() > 0).then(|| format!("{} stored records could not be read and are left out. ", labels.unreadable.get()))}
+            </p>
+            <div class="button-row">
+                <button class="small" data-testid="export-jsonl" on:click=move |_| { let _ = download("labels.jsonl", "application/x-ndjson", &labels.export_jsonl()); }>"Export JSONL (everything, with history)"</button>
+                <button class="small" data-testid="export-csv" on:click=move |_| export_csv()>"Export CSV (current labels)"</button>
+                <label class="file-pick">
+                    "Import labels (JSONL) "
+                    <input type="file" accept=".jsonl,.ndjson,.json" multiple data-testid="labels-input"
+                        on:change=move |ev| {
+                            let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+                            import(files_of(input.files()));
+                            input.set_value("");
+                        } />
+                </label>
+            </div>
+            <p role="status" data-testid="labels-import-note">{move || note.get()}</p>
+        </section>
+    }
+}
+
+#[component]
+fn CheatSheet(desk: Desk) -> impl IntoView {
+    view! {
+        <div class="cheat-sheet" role="dialog" aria-label="Keyboard shortcuts" data-testid="cheat-sheet">
+            <h2>"Keys"</h2>
+            <table>
+                <tbody>
+                    {CHEAT_SHEET.iter().map(|(k, what)| view! { <tr><th><kbd>{*k}</kbd></th><td>{*what}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
+            <button class="small" on:click=move |_| desk.help.set(false)>"Close (Esc)"</button>
+        </div>
+    }
+}
