@@ -78,6 +78,8 @@ async fn app_shell_mounts_with_nav_and_citation() {
             "Figure 4",
             "Explorer",
             "Compare",
+            "Annotate",
+            "Agreement",
             "Lab",
             "About & data"
         ]

@@ -18,6 +18,7 @@ pub mod log;
 pub mod queue;
 pub mod session;
 pub mod set;
+pub mod sync;
 
 pub use label::{Aligned, Flag, Judgement, LabelKey, Version, text_hash};
 pub use log::{Event, Replayed};

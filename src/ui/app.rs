@@ -14,6 +14,7 @@ use super::pages::{
 };
 use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
+use super::team_sync::provide_team_sync;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -21,6 +22,8 @@ pub fn App() -> impl IntoView {
     provide_replay_data();
     // The human labels (the log read when a labelling page first asks for it).
     provide_label_data();
+    // Team sync resumes a saved connection at once, so labels flow whatever page is open.
+    provide_team_sync(expect_context());
     view! {
         <Router base=app_base_path()>
             <SiteHeader />

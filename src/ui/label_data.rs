@@ -55,25 +55,31 @@ pub fn provide_label_data() {
 /// The labels, loading the log on first use.
 pub fn use_labels() -> LabelData {
     let data = expect_context::<LabelData>();
-    if !data.started.get_value() {
-        data.started.set_value(true);
-        spawn_local(async move {
-            match label_log::load().await {
-                Ok(records) => {
-                    let replayed = Replayed::from_records(records.iter().map(String::as_str));
-                    data.unreadable.set(replayed.unreadable);
-                    data.replayed.set_value(replayed);
-                    data.status.set(LabelStatus::Ready);
-                    data.version.update(|v| *v += 1);
-                }
-                Err(e) => data.status.set(LabelStatus::Failed(e)),
-            }
-        });
-    }
+    data.load();
     data
 }
 
 impl LabelData {
+    /// Reads the log from IndexedDB, once.
+    pub fn load(self) {
+        if self.started.get_value() {
+            return;
+        }
+        self.started.set_value(true);
+        spawn_local(async move {
+            match label_log::load().await {
+                Ok(records) => {
+                    let replayed = Replayed::from_records(records.iter().map(String::as_str));
+                    self.unreadable.set(replayed.unreadable);
+                    self.replayed.set_value(replayed);
+                    self.status.set(LabelStatus::Ready);
+                    self.version.update(|v| *v += 1);
+                }
+                Err(e) => self.status.set(LabelStatus::Failed(e)),
+            }
+        });
+    }
+
     /// Reads the labels (track `version` to follow changes).
     pub fn with<R>(&self, f: impl FnOnce(&Replayed) -> R) -> R {
         self.replayed.with_value(f)

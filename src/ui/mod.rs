@@ -10,5 +10,6 @@ mod label_log;
 mod pages;
 mod replay_data;
 mod shell;
+mod team_sync;
 
 pub use app::App;

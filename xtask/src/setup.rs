@@ -189,19 +189,26 @@ fn chromium() -> Result<Option<Install>, String> {
     }))
 }
 
-/// playwright-core (drives /usr/bin/chromium, never downloads a browser) and npm's binaryen
-/// (wasm-opt 132; Debian's 108 breaks wasm-bindgen 0.2.130 output). `npm ci` from the lockfile.
+/// playwright-core (drives /usr/bin/chromium, never downloads a browser), npm's binaryen
+/// (wasm-opt 132; Debian's 108 breaks wasm-bindgen 0.2.130 output) and pouchdb-server (the
+/// CouchDB-protocol server of the team-sync tests, run in memory). `npm ci` from the lockfile,
+/// without install scripts: none of these needs one (pouchdb-server's optional native
+/// LevelDB and SQLite adapters stay unbuilt; in memory it uses neither).
 fn npm_tools() -> Option<Install> {
     let root = paths::root();
     let up_to_date = root.join("node_modules/.package-lock.json").exists()
         && root.join("node_modules/playwright-core").exists()
+        && root.join("node_modules/pouchdb-server").exists()
         && output("wasm-opt", &["--version"]).is_some_and(|v| v.contains("version 132"));
     if up_to_date {
-        println!("ok   npm tools (playwright-core, binaryen wasm-opt 132)");
+        println!("ok   npm tools (playwright-core, binaryen wasm-opt 132, pouchdb-server)");
         return None;
     }
-    println!("need npm tools (playwright-core, binaryen)");
-    let mut npm = command("npm", &["ci", "--no-audit", "--no-fund"]);
+    println!("need npm tools (playwright-core, binaryen, pouchdb-server)");
+    let mut npm = command(
+        "npm",
+        &["ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+    );
     // playwright-core has no browser download step; make sure nothing tries one.
     npm.env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
     Some(Install {

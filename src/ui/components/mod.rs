@@ -7,3 +7,4 @@ pub mod highlight;
 pub mod import_panel;
 pub mod line_chart;
 pub mod load_status;
+pub mod team_sync_panel;

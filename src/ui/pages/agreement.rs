@@ -25,6 +25,7 @@ use crate::replay::state::{AgreementState, ExplorerState, Pairs, fmt_num, parse_
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
 use crate::ui::components::load_status::LoadStatus;
+use crate::ui::components::team_sync_panel::TeamSyncPanel;
 use crate::ui::label_data::use_labels;
 use crate::ui::replay_data::use_replay;
 
@@ -153,6 +154,7 @@ pub fn AgreementPage() -> impl IntoView {
                 " (or whose labels you imported). Statistics use the answers both raters rated; scores are compared as whole numbers 0–100, the verdict with the thresholds below. Intervals are 95% percentile bootstraps over answers (2,000 resamples, seeded)."
             </p>
             <LoadStatus />
+            <TeamSyncPanel />
             {move || match all.get() {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                 Some(r) if r.ids.len() < 2 => view! {

@@ -36,6 +36,7 @@ use crate::runs::search::Searcher;
 use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
 use crate::ui::components::load_status::LoadStatus;
+use crate::ui::components::team_sync_panel::TeamSyncPanel;
 use crate::ui::label_data::{LabelData, LabelStatus, use_labels};
 use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
 
@@ -441,6 +442,7 @@ fn Workbench() -> impl IntoView {
         <Reveal desk=desk />
         <Guidelines />
         <LabelFiles desk=desk />
+        <TeamSyncPanel />
         {move || desk.help.get().then(|| view! { <CheatSheet desk=desk /> })}
     }
 }

@@ -1,0 +1,480 @@
+//! Team sync through a CouchDB (or CouchDB-protocol) server: the documents, the server's
+//! validation function, and what this browser knows of the server — plain Rust; the page's
+//! `ui::team_sync` only makes the HTTP calls.
+//!
+//! One document per (annotator, answer), `label:<annotator>:<answer>`, holding every version
+//! of that label. Annotators never write each other's documents (the design document's
+//! `validate_doc_update` refuses it), so the only conflicts are one annotator's two browsers,
+//! and those merge by set union of versions like every other merge here. A round is: pull the
+//! `_changes` feed since the last checkpoint (new versions become local events), then push
+//! with `_bulk_docs` every own label the server lacks, each with the `_rev` last seen (a
+//! conflict is settled by the next round's pull).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::jsonl;
+use super::label::{LabelKey, Version};
+use super::log::Event;
+use super::set::LabelSet;
+
+/// The design document that guards the labels database.
+pub const DESIGN_ID: &str = "_design/em-lab";
+
+/// Only the annotator a document belongs to may write it (admins may do anything); a new
+/// document belongs to the `annotator` it names.
+pub const VALIDATE_DOC_UPDATE: &str = r#"function (newDoc, oldDoc, userCtx) {
+  if (userCtx.roles.indexOf('_admin') !== -1) return;
+  if (!userCtx.name) throw({unauthorized: 'sign in to write labels'});
+  var owner = oldDoc ? oldDoc.annotator : newDoc.annotator;
+  if (owner !== userCtx.name || (!newDoc._deleted && newDoc.annotator !== userCtx.name)) {
+    throw({forbidden: 'only ' + owner + ' may write the labels of ' + owner});
+  }
+  if (!newDoc._deleted && (newDoc.type !== 'label' || !Array.isArray(newDoc.versions))) {
+    throw({forbidden: 'not an EM Lab label document'});
+  }
+}"#;
+
+pub fn design_doc() -> Value {
+    json!({ "_id": DESIGN_ID, "validate_doc_update": VALIDATE_DOC_UPDATE })
+}
+
+/// Where to sync (the password is not part of it: the page keeps it in memory only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// e.g. `https://couch.example.org` (no trailing slash needed).
+    pub server: String,
+    pub database: String,
+    pub user: String,
+}
+
+impl Settings {
+    /// `<server>/<database>/<path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "{}/{}/{path}",
+            self.server.trim_end_matches('/'),
+            encode(&self.database)
+        )
+    }
+
+    pub fn session_url(&self) -> String {
+        format!("{}/_session", self.server.trim_end_matches('/'))
+    }
+
+    /// What is missing or wrong, in words.
+    pub fn problem(&self) -> Option<&'static str> {
+        let server = self.server.trim();
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Some("the server URL must start with http:// or https://");
+        }
+        if self.database.trim().is_empty() || self.database.starts_with('_') {
+            return Some("name a database (not starting with _)");
+        }
+        if self.user.trim().is_empty() {
+            return Some("enter your user name on the server");
+        }
+        None
+    }
+}
+
+/// Percent-encodes what may not stand in a database name or document id part.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ':' | '%' | '/' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The document id of a label.
+pub fn doc_id(key: &LabelKey) -> String {
+    format!("label:{}:{}", encode(&key.annotator), key.answer)
+}
+
+/// A label's document: every version, with the `_rev` it replaces.
+pub fn to_doc<'a>(
+    key: &LabelKey,
+    versions: impl IntoIterator<Item = &'a Version>,
+    rev: Option<&str>,
+) -> Value {
+    let versions: Vec<Value> = versions
+        .into_iter()
+        .map(|v| Value::Object(jsonl::record(key, v)))
+        .collect();
+    let mut doc = json!({
+        "_id": doc_id(key),
+        "type": "label",
+        "annotator": key.annotator,
+        "answer": key.answer,
+        "versions": versions,
+    });
+    if let Some(rev) = rev {
+        doc["_rev"] = json!(rev);
+    }
+    doc
+}
+
+/// A label document's key and versions; `None` for documents that are not labels (the
+/// design document, deletions).
+pub fn from_doc(doc: &Value) -> Result<Option<(LabelKey, Vec<Version>)>, String> {
+    if doc.get("type").and_then(Value::as_str) != Some("label") || doc.get("_deleted").is_some() {
+        return Ok(None);
+    }
+    let id = doc.get("_id").and_then(Value::as_str).unwrap_or("?");
+    let mut key = None;
+    let mut versions = Vec::new();
+    for (i, v) in doc
+        .get("versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let (k, version) = jsonl::parse(v).map_err(|e| {
+            format!(
+                "document {id}, version {}: {}{}",
+                i + 1,
+                e.field
+                    .map(|f| format!("field `{f}`: "))
+                    .unwrap_or_default(),
+                e.detail
+            )
+        })?;
+        if key.as_ref().is_some_and(|known| known != &k) {
+            return Err(format!("document {id}: versions of different labels"));
+        }
+        key = Some(k);
+        versions.push(version);
+    }
+    Ok(key.map(|k| (k, versions)))
+}
+
+/// What this browser knows of the server's database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replica {
+    /// Versions the server is known to hold.
+    pub remote: LabelSet,
+    /// Document id → its latest `_rev` seen.
+    pub revs: BTreeMap<String, String>,
+    /// The `_changes` checkpoint (`last_seq`), `None` before the first pull.
+    pub since: Option<Value>,
+}
+
+/// What a push came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pushed {
+    pub stored: usize,
+    /// Documents changed on the server meanwhile (another browser of the same annotator):
+    /// merged at the next pull, pushed again after it.
+    pub conflicts: usize,
+    /// Refused by the server: (document id, its reason).
+    pub refused: Vec<(String, String)>,
+}
+
+impl Replica {
+    /// The `_changes` query for the next pull.
+    pub fn changes_path(&self, limit: usize) -> String {
+        let since = match &self.since {
+            None => "0".to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        let since: String = since
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b == b'-' {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        format!("_changes?include_docs=true&limit={limit}&since={since}")
+    }
+
+    /// Takes in a `_changes` response: returns the versions this browser did not have as
+    /// events to store (`local` is what it has), and how many results the page held (a full
+    /// page means: pull again).
+    pub fn pulled(
+        &mut self,
+        body: &Value,
+        local: &LabelSet,
+    ) -> Result<(Vec<Event>, usize), String> {
+        let results = body
+            .get("results")
+            .and_then(Value::as_array)
+            .ok_or("a _changes reply without results")?;
+        let mut fresh = Vec::new();
+        for r in results {
+            let Some(doc) = r.get("doc") else { continue };
+            if let (Some(id), Some(rev)) = (
+                doc.get("_id").and_then(Value::as_str),
+                doc.get("_rev").and_then(Value::as_str),
+            ) {
+                self.revs.insert(id.to_string(), rev.to_string());
+            }
+            let Some((key, versions)) = from_doc(doc)? else {
+                continue;
+            };
+            for v in versions {
+                if !local.history(&key).any(|h| *h == v) {
+                    fresh.push(Event::Label(key.clone(), v.clone()));
+                }
+                self.remote.insert(key.clone(), v);
+            }
+        }
+        if let Some(seq) = body.get("last_seq") {
+            self.since = Some(seq.clone());
+        }
+        Ok((fresh, results.len()))
+    }
+
+    /// `annotator`'s labels with versions the server lacks.
+    pub fn outbox(&self, local: &LabelSet, annotator: &str) -> Vec<LabelKey> {
+        let mut keys: Vec<LabelKey> = local
+            .versions()
+            .filter(|(k, v)| k.annotator == annotator && !self.remote.history(k).any(|h| h == *v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.dedup();
+        keys
+    }
+
+    /// The `_bulk_docs` body for `keys`: each document with every version known here or there.
+    pub fn push_body(&self, local: &LabelSet, keys: &[LabelKey]) -> Value {
+        let docs: Vec<Value> = keys
+            .iter()
+            .map(|k| {
+                let mut all = LabelSet::new();
+                local
+                    .history(k)
+                    .chain(self.remote.history(k))
+                    .for_each(|v| {
+                        all.insert(k.clone(), v.clone());
+                    });
+                to_doc(
+                    k,
+                    all.history(k),
+                    self.revs.get(&doc_id(k)).map(String::as_str),
+                )
+            })
+            .collect();
+        json!({ "docs": docs })
+    }
+
+    /// Takes in the `_bulk_docs` reply to `body`.
+    pub fn pushed(&mut self, body: &Value, reply: &Value) -> Result<Pushed, String> {
+        let docs = body["docs"].as_array().cloned().unwrap_or_default();
+        let results = reply
+            .as_array()
+            .ok_or("a _bulk_docs reply that is not a list")?;
+        let mut out = Pushed::default();
+        for (doc, result) in docs.iter().zip(results) {
+            let id = result
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if let Some(rev) = result.get("rev").and_then(Value::as_str) {
+                self.revs.insert(id, rev.to_string());
+                if let Some((key, versions)) = from_doc(doc)? {
+                    versions.into_iter().for_each(|v| {
+                        self.remote.insert(key.clone(), v);
+                    });
+                }
+                out.stored += 1;
+            } else {
+                match result.get("error").and_then(Value::as_str) {
+                    Some("conflict") => out.conflicts += 1,
+                    error => {
+                        let reason = result
+                            .get("reason")
+                            .and_then(Value::as_str)
+                            .or(error)
+                            .unwrap_or("refused");
+                        out.refused.push((id, reason.to_string()));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Where sync stands, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    Off,
+    Connecting,
+    /// Everything of this annotator's is on the server (`at`: ms since the epoch).
+    Synced {
+        at: u64,
+    },
+    /// Labels waiting to be pushed.
+    Pending {
+        labels: usize,
+    },
+    /// The server cannot be reached; labels wait here.
+    Offline {
+        pending: usize,
+        reason: String,
+    },
+    Error {
+        reason: String,
+    },
+}
+
+impl SyncStatus {
+    pub fn describe(&self) -> String {
+        match self {
+            SyncStatus::Off => "Not syncing: labels stay in this browser.".into(),
+            SyncStatus::Connecting => "Connecting…".into(),
+            SyncStatus::Synced { .. } => "Synced: all your labels are on the server.".into(),
+            SyncStatus::Pending { labels } => format!("Syncing: {labels} of your labels to send."),
+            SyncStatus::Offline { pending, reason } => {
+                format!(
+                    "Offline ({reason}): {pending} of your labels wait here and go when the server is back."
+                )
+            }
+            SyncStatus::Error { reason } => format!("Sync error: {reason}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::set::tests::{key, scored};
+
+    #[test]
+    fn a_label_document_round_trips_its_versions() {
+        let k = key("ann:x", "f#1");
+        let vs = [
+            scored(1, 20, 80),
+            Version {
+                at: 2,
+                text_hash: 7,
+                judgement: None,
+            },
+        ];
+        let doc = to_doc(&k, &vs, Some("3-abc"));
+        assert_eq!(doc["_id"], "label:ann%3Ax:f#1");
+        assert_eq!(doc["_rev"], "3-abc");
+        let (back, versions) = from_doc(&doc).unwrap().unwrap();
+        assert_eq!((back, versions), (k, vs.to_vec()));
+        assert_eq!(from_doc(&design_doc()).unwrap(), None);
+        let mut bad = doc.clone();
+        bad["versions"][1]["at"] = json!("later");
+        assert!(
+            from_doc(&bad)
+                .unwrap_err()
+                .contains("version 2: field `at`")
+        );
+    }
+
+    #[test]
+    fn a_pull_brings_in_what_this_browser_lacks_and_moves_the_checkpoint() {
+        let mut r = Replica::default();
+        assert!(r.changes_path(100).ends_with("since=0"));
+        let mine = LabelSet::from_iter([(key("ann", "f#1"), scored(1, 20, 80))]);
+        let mut bobs = to_doc(&key("bob", "f#1"), &[scored(2, 90, 90)], None);
+        bobs["_rev"] = json!("1-x");
+        let changes = json!({
+            "results": [
+                {"id": "label:ann:f#1", "doc": to_doc(&key("ann", "f#1"), &[scored(1, 20, 80)], None)},
+                {"id": "label:bob:f#1", "doc": bobs},
+                {"id": DESIGN_ID, "doc": design_doc()},
+            ],
+            "last_seq": "3-g1AAAA"
+        });
+        let (fresh, n) = r.pulled(&changes, &mine).unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(fresh, [Event::Label(key("bob", "f#1"), scored(2, 90, 90))]);
+        assert_eq!(r.revs["label:bob:f#1"], "1-x");
+        assert!(r.changes_path(100).ends_with("since=3-g1AAAA"));
+        // What the server holds is not in the outbox.
+        assert!(r.outbox(&mine, "ann").is_empty());
+    }
+
+    #[test]
+    fn a_push_sends_only_own_labels_the_server_lacks_and_records_what_it_stored() {
+        let mut r = Replica::default();
+        let mut local = LabelSet::new();
+        local.insert(key("ann", "f#1"), scored(1, 20, 80));
+        local.insert(key("ann", "f#2"), scored(2, 20, 80));
+        local.insert(key("bob", "f#1"), scored(3, 20, 80)); // imported: bob pushes his own
+        r.remote.insert(key("ann", "f#2"), scored(2, 20, 80));
+        r.revs.insert("label:ann:f#1".into(), "1-a".into());
+        let out = r.outbox(&local, "ann");
+        assert_eq!(out, [key("ann", "f#1")]);
+        let body = r.push_body(&local, &out);
+        assert_eq!(body["docs"][0]["_rev"], "1-a");
+        let reply = json!([{"ok": true, "id": "label:ann:f#1", "rev": "2-b"}]);
+        let p = r.pushed(&body, &reply).unwrap();
+        assert_eq!(
+            p,
+            Pushed {
+                stored: 1,
+                ..Default::default()
+            }
+        );
+        assert!(r.outbox(&local, "ann").is_empty());
+        assert_eq!(r.revs["label:ann:f#1"], "2-b");
+    }
+
+    #[test]
+    fn refusals_and_conflicts_are_told_apart() {
+        let mut r = Replica::default();
+        let local = LabelSet::from_iter([
+            (key("ann", "f#1"), scored(1, 20, 80)),
+            (key("ann", "f#2"), scored(1, 20, 80)),
+        ]);
+        let body = r.push_body(&local, &r.outbox(&local, "ann"));
+        let reply = json!([
+            {"id": "label:ann:f#1", "error": "conflict", "reason": "Document update conflict."},
+            {"id": "label:ann:f#2", "error": "forbidden", "reason": "only bob may write the labels of bob"},
+        ]);
+        let p = r.pushed(&body, &reply).unwrap();
+        assert_eq!((p.stored, p.conflicts), (0, 1));
+        assert_eq!(
+            p.refused,
+            [(
+                "label:ann:f#2".to_string(),
+                "only bob may write the labels of bob".to_string()
+            )]
+        );
+        assert_eq!(r.outbox(&local, "ann").len(), 2, "both still wait");
+    }
+
+    #[test]
+    fn the_shipped_design_document_is_this_one() {
+        // `public/sync-design.json` is what the README's set-up (and the team test) installs.
+        let shipped = include_str!("../../public/sync-design.json");
+        let shipped: Value = serde_json::from_str(shipped).unwrap();
+        assert_eq!(
+            shipped,
+            design_doc(),
+            "regenerate: cargo test prints the expected JSON"
+        );
+    }
+
+    #[test]
+    fn settings_say_what_is_missing() {
+        let mut s = Settings {
+            server: "127.0.0.1:5984".into(),
+            database: "class".into(),
+            user: "ann".into(),
+        };
+        assert!(s.problem().unwrap().contains("http"));
+        s.server = "http://127.0.0.1:5984/".into();
+        assert_eq!(s.problem(), None);
+        assert_eq!(s.url("_changes"), "http://127.0.0.1:5984/class/_changes");
+        s.database = "_users".into();
+        assert!(s.problem().is_some());
+    }
+}

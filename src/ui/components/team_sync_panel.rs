@@ -1,0 +1,79 @@
+//! Team sync's settings and status (server URL, database, user; the password is asked for
+//! and kept in memory only), shown on the annotate and agreement pages.
+
+use leptos::prelude::*;
+
+use crate::labels::sync::{Settings, SyncStatus};
+use crate::ui::label_data::use_labels;
+use crate::ui::team_sync::use_team_sync;
+
+#[component]
+pub fn TeamSyncPanel() -> impl IntoView {
+    let sync = use_team_sync();
+    let labels = use_labels();
+    let saved = sync.settings.get_untracked();
+    let (server, database, user) = (
+        RwSignal::new(saved.server),
+        RwSignal::new(saved.database),
+        RwSignal::new(saved.user),
+    );
+    let password = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<&'static str>);
+    let connect = move || {
+        let s = Settings {
+            server: server.get_untracked().trim().into(),
+            database: database.get_untracked().trim().into(),
+            user: user.get_untracked().trim().into(),
+        };
+        problem.set(s.problem());
+        if s.problem().is_none() {
+            sync.connect(labels, s, password.get_untracked());
+            password.set(String::new());
+        }
+    };
+    let field = |label: &'static str,
+                 value: RwSignal<String>,
+                 kind: &'static str,
+                 id: &'static str| {
+        view! {
+            <label>
+                {label} " "
+                <input type=kind data-testid=id prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+            </label>
+        }
+    };
+    let mismatch = move || {
+        let (me, user) = (labels.annotator.get(), sync.settings.get().user);
+        (sync.status.get() != SyncStatus::Off && !me.is_empty() && me != user).then(|| view! {
+            <p class="muted">{format!("You label as “{me}” but sync as “{user}”: the server keeps each user's own labels only, so it will refuse these.")}</p>
+        })
+    };
+    view! {
+        <details class="team-sync" open=move || sync.status.get() != SyncStatus::Off>
+            <summary>"Team sync (a CouchDB server)"</summary>
+            <p class="muted">
+                "Share labels with a class or a team through a CouchDB 3 server (see the README): each of you writes only your own labels, everyone reads all of them. Labelling goes on offline; labels go when the server is back."
+            </p>
+            <form class="sync-form" on:submit=move |ev| { ev.prevent_default(); connect(); }>
+                {field("Server", server, "url", "sync-server")}
+                {field("Database", database, "text", "sync-database")}
+                {field("User", user, "text", "sync-user")}
+                {field("Password", password, "password", "sync-password")}
+                <button type="submit" data-testid="sync-connect">"Connect"</button>
+                {move || (sync.status.get() != SyncStatus::Off).then(|| view! {
+                    <button type="button" class="small" on:click=move |_| sync.disconnect()>"Stop syncing"</button>
+                })}
+            </form>
+            {move || problem.get().map(|p| view! { <p class="error">{p}</p> })}
+            <p role="status" data-testid="sync-status" data-state=move || match sync.status.get() {
+                SyncStatus::Off => "off",
+                SyncStatus::Connecting => "connecting",
+                SyncStatus::Synced { .. } => "synced",
+                SyncStatus::Pending { .. } => "pending",
+                SyncStatus::Offline { .. } => "offline",
+                SyncStatus::Error { .. } => "error",
+            }>{move || sync.status.get().describe()}</p>
+            {mismatch}
+        </details>
+    }
+}

@@ -1,0 +1,325 @@
+//! Team sync's network side: signs in to a CouchDB (or CouchDB-protocol) server with its own
+//! users and sessions, then runs rounds — pull `_changes`, store what is new in the label log,
+//! push own labels with `_bulk_docs` — every few seconds and soon after a save, while the app
+//! is open. What a round sends and takes in is `labels::sync`; this module makes the calls
+//! (cookie session, 10 s timeout each) and keeps the status signal. Settings are kept in
+//! localStorage; the password only in memory, for signing in again.
+
+use gloo_net::http::{Method, RequestBuilder};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{Value, json};
+use wasm_bindgen::JsCast;
+use web_sys::RequestCredentials;
+
+use crate::labels::sync::{Replica, Settings, SyncStatus};
+
+use super::label_data::{LabelData, LabelStatus};
+use super::replay_data::yield_now;
+
+const SETTINGS_KEY: &str = "em-lab-sync";
+/// Pages of `_changes` and batches of `_bulk_docs`.
+const PAGE: usize = 500;
+/// Each call's timeout, in milliseconds.
+const TIMEOUT_MS: i32 = 10_000;
+
+#[derive(Clone, Copy)]
+pub struct TeamSync {
+    pub status: RwSignal<SyncStatus>,
+    pub settings: RwSignal<Settings>,
+    password: StoredValue<String>,
+    replica: StoredValue<Replica>,
+    /// Bumped on connect and disconnect: a running loop of an older generation stops.
+    generation: StoredValue<u64>,
+}
+
+enum Fault {
+    Offline(String),
+    Unauthorized(String),
+    Other(String),
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn saved_settings() -> Option<Settings> {
+    let text = storage()?.get_item(SETTINGS_KEY).ok()??;
+    let v: Value = serde_json::from_str(&text).ok()?;
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Some(Settings {
+        server: s("server"),
+        database: s("database"),
+        user: s("user"),
+    })
+}
+
+pub fn provide_team_sync(labels: LabelData) {
+    let saved = saved_settings();
+    let sync = TeamSync {
+        status: RwSignal::new(SyncStatus::Off),
+        settings: RwSignal::new(saved.clone().unwrap_or_default()),
+        password: StoredValue::new(String::new()),
+        replica: StoredValue::new(Replica::default()),
+        generation: StoredValue::new(0),
+    };
+    provide_context(sync);
+    // A saved connection resumes on its session cookie, if the server still has it.
+    if saved.is_some_and(|s| s.problem().is_none()) {
+        sync.start(labels);
+    }
+}
+
+pub fn use_team_sync() -> TeamSync {
+    expect_context::<TeamSync>()
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// One HTTP call with the session cookie and a timeout: (status, JSON body).
+async fn call(method: Method, url: &str, body: Option<&Value>) -> Result<(u16, Value), Fault> {
+    let controller =
+        web_sys::AbortController::new().map_err(|_| Fault::Other("no AbortController".into()))?;
+    let abort = controller.clone();
+    let timer = wasm_bindgen::closure::Closure::once_into_js(move || abort.abort());
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            timer.unchecked_ref(),
+            TIMEOUT_MS,
+        );
+    }
+    let request = RequestBuilder::new(url)
+        .method(method)
+        .credentials(RequestCredentials::Include)
+        .header("Accept", "application/json")
+        .abort_signal(Some(&controller.signal()));
+    let sent = match body {
+        Some(b) => {
+            request
+                .json(b)
+                .map_err(|e| Fault::Other(e.to_string()))?
+                .send()
+                .await
+        }
+        None => request.send().await,
+    };
+    let response = sent.map_err(|_| Fault::Offline("the server cannot be reached".into()))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|_| Fault::Offline("the reply was cut off".into()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|_| {
+        Fault::Other(format!(
+            "HTTP {status}: the reply is not JSON (is this a CouchDB server?)"
+        ))
+    })?;
+    let reason = || {
+        value
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| value.get("error").and_then(Value::as_str).unwrap_or(""))
+            .to_string()
+    };
+    match status {
+        200..=299 => Ok((status, value)),
+        401 => Err(Fault::Unauthorized(reason())),
+        403 => Err(Fault::Other(format!("the server refused: {}", reason()))),
+        404 => Err(Fault::Other(format!(
+            "not found on the server ({})",
+            reason()
+        ))),
+        _ => Err(Fault::Other(format!("HTTP {status}: {}", reason()))),
+    }
+}
+
+impl TeamSync {
+    /// Saves the settings and starts syncing (signing in with `password`).
+    pub fn connect(self, labels: LabelData, settings: Settings, password: String) {
+        if let Some(s) = storage() {
+            let v = json!({ "server": settings.server, "database": settings.database, "user": settings.user });
+            let _ = s.set_item(SETTINGS_KEY, &v.to_string());
+        }
+        self.settings.set(settings);
+        self.password.set_value(password);
+        self.start(labels);
+    }
+
+    pub fn disconnect(self) {
+        self.generation.update_value(|g| *g += 1);
+        if let Some(s) = storage() {
+            let _ = s.remove_item(SETTINGS_KEY);
+        }
+        self.status.set(SyncStatus::Off);
+    }
+
+    fn start(self, labels: LabelData) {
+        self.generation.update_value(|g| *g += 1);
+        self.replica.set_value(Replica::default());
+        let generation = self.generation.get_value();
+        self.status.set(SyncStatus::Connecting);
+        spawn_local(self.run(labels, generation));
+    }
+
+    async fn login(self) -> Result<(), Fault> {
+        let s = self.settings.get_untracked();
+        let password = self.password.get_value();
+        if password.is_empty() {
+            return Err(Fault::Unauthorized(
+                "enter your password to sign in again".into(),
+            ));
+        }
+        call(
+            Method::POST,
+            &s.session_url(),
+            Some(&json!({ "name": s.user, "password": password })),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|f| match f {
+            Fault::Unauthorized(_) => {
+                Fault::Unauthorized("the server did not accept this name and password".into())
+            }
+            other => other,
+        })
+    }
+
+    async fn run(self, labels: LabelData, generation: u64) {
+        let current = move || self.generation.get_value() == generation;
+        // Rounds compare with the stored labels: wait for them.
+        labels.load();
+        while labels.status.get_untracked() != LabelStatus::Ready {
+            if let LabelStatus::Failed(reason) = labels.status.get_untracked() {
+                self.status.set(SyncStatus::Error { reason });
+                return;
+            }
+            sleep_ms(100).await;
+        }
+        let mut signed_in = self.login().await.is_ok();
+        while current() {
+            let seen = labels.version.get_untracked();
+            let outcome = self.round(labels).await;
+            if !current() {
+                return;
+            }
+            match outcome {
+                Ok(status) => self.status.set(status),
+                Err(Fault::Unauthorized(reason)) => {
+                    if !signed_in && self.login().await.is_ok() {
+                        signed_in = true;
+                        continue;
+                    }
+                    signed_in = false;
+                    self.status.set(SyncStatus::Error {
+                        reason: format!("not signed in: {reason}"),
+                    });
+                }
+                Err(Fault::Offline(reason)) => {
+                    signed_in = false;
+                    let pending = self.pending(labels);
+                    self.status.set(SyncStatus::Offline { pending, reason });
+                }
+                Err(Fault::Other(reason)) => self.status.set(SyncStatus::Error { reason }),
+            }
+            // Next round in 3 s, or soon after a new label (which is then pending).
+            for _ in 0..12 {
+                sleep_ms(250).await;
+                if !current() {
+                    return;
+                }
+                if labels.version.get_untracked() != seen {
+                    if let SyncStatus::Synced { .. } = self.status.get_untracked() {
+                        let labels_waiting = self.pending(labels);
+                        if labels_waiting > 0 {
+                            self.status.set(SyncStatus::Pending {
+                                labels: labels_waiting,
+                            });
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    fn pending(self, labels: LabelData) -> usize {
+        let me = labels.annotator.get_untracked();
+        self.replica
+            .with_value(|r| labels.with(|l| r.outbox(&l.labels, &me).len()))
+    }
+
+    /// Pull everything new, then push own labels the server lacks.
+    async fn round(self, labels: LabelData) -> Result<SyncStatus, Fault> {
+        let s = self.settings.get_untracked();
+        loop {
+            let path = self.replica.with_value(|r| r.changes_path(PAGE));
+            let (_, body) = call(Method::GET, &s.url(&path), None).await?;
+            let pulled = labels.with(|l| {
+                let mut r = self.replica.get_value();
+                let out = r.pulled(&body, &l.labels);
+                out.map(|o| (o, r))
+            });
+            let ((fresh, n), replica) = pulled.map_err(Fault::Other)?;
+            if !fresh.is_empty() {
+                labels.store(fresh).await.map_err(Fault::Other)?;
+            }
+            self.replica.set_value(replica);
+            if n < PAGE {
+                break;
+            }
+            yield_now().await;
+        }
+        let me = labels.annotator.get_untracked();
+        let mut refused: Vec<String> = Vec::new();
+        loop {
+            let keys = self
+                .replica
+                .with_value(|r| labels.with(|l| r.outbox(&l.labels, &me)));
+            if keys.is_empty() {
+                break;
+            }
+            let batch = &keys[..keys.len().min(PAGE)];
+            let body = self
+                .replica
+                .with_value(|r| labels.with(|l| r.push_body(&l.labels, batch)));
+            let (_, reply) = call(Method::POST, &s.url("_bulk_docs"), Some(&body)).await?;
+            let pushed = self
+                .replica
+                .try_update_value(|r| r.pushed(&body, &reply))
+                .expect("a replica");
+            let pushed = pushed.map_err(Fault::Other)?;
+            refused.extend(pushed.refused.iter().map(|(_, reason)| reason.clone()));
+            if pushed.stored == 0 {
+                break; // conflicts wait for the next pull; refusals are reported
+            }
+        }
+        let pending = self.pending(labels);
+        if let Some(reason) = refused.first() {
+            return Ok(SyncStatus::Error {
+                reason: format!(
+                    "the server refused {} of your labels: {reason}",
+                    refused.len()
+                ),
+            });
+        }
+        Ok(if pending == 0 {
+            SyncStatus::Synced {
+                at: js_sys::Date::now() as u64,
+            }
+        } else {
+            SyncStatus::Pending { labels: pending }
+        })
+    }
+}
