@@ -18,6 +18,10 @@ use super::set::LabelSet;
 use crate::runs::error::{ErrorKind, ImportError};
 use crate::runs::sniff::check_content;
 
+/// The latest time a label may carry (ms since the epoch: the year 3000), so that a version
+/// from the far future cannot outrank every label written after it.
+const LATEST: u64 = 32_503_680_000_000;
+
 /// One version as a JSON object (the line's content).
 pub fn record(key: &LabelKey, version: &Version) -> Map<String, Value> {
     let mut m = Map::new();
@@ -145,7 +149,13 @@ pub fn parse(value: &Value) -> Result<(LabelKey, Version), RecordError> {
         .get("at")
         .ok_or_else(|| RecordError::field("at", "is missing"))?
         .as_u64()
-        .ok_or_else(|| RecordError::field("at", "must be a whole number of milliseconds"))?;
+        .filter(|&at| at <= LATEST)
+        .ok_or_else(|| {
+            RecordError::field(
+                "at",
+                "must be a whole number of milliseconds since 1970 (before the year 3000)",
+            )
+        })?;
     let retracted = match obj.get("retracted") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
@@ -279,6 +289,7 @@ mod tests {
                 "coherent",
             ),
             (first.replace("\"at\":10", "\"at\":\"soon\""), "at"),
+            (first.replace("\"at\":10", "\"at\":99999999999999999"), "at"),
             (
                 first.replace("\"annotator\":\"ann\"", "\"annotator\":\"\""),
                 "annotator",

@@ -113,7 +113,8 @@ impl Replayed {
         let Some(&(at, true)) = self.skips.get(key) else {
             return false;
         };
-        self.labels.newest(key).is_none_or(|v| v.at < at)
+        // A retraction (an undo) does not end a skip: the answer is as it was.
+        self.labels.current(key).is_none_or(|(v, _)| v.at < at)
     }
 }
 

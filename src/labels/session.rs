@@ -252,7 +252,7 @@ impl Session {
     }
 
     fn plan(&self, step: Step, direction: Direction, now: u64) -> Pending {
-        let at = now.max(self.clock + 1);
+        let at = now.max(self.clock.saturating_add(1));
         let undoing = direction == Direction::Undo;
         let event = match &step {
             Step::Label {
@@ -354,17 +354,45 @@ impl Session {
         }
     }
 
-    /// Adds labels from elsewhere (an import, a sync) without touching undo.
+    /// Adds labels from elsewhere (an import) without touching undo.
     pub fn absorb(&mut self, events: impl IntoIterator<Item = Event>) {
         for e in events {
             self.clock = self.clock.max(event_at(&e));
             self.replayed.apply(e);
         }
+        self.restatus();
+    }
+
+    /// Takes the labels as they are now everywhere in this browser (a sync, another tab),
+    /// keeping the place and undo.
+    pub fn refresh(&mut self, replayed: &Replayed) {
+        if replayed == &self.replayed {
+            return;
+        }
+        self.replayed = replayed.clone();
+        let newest = self
+            .replayed
+            .labels
+            .versions()
+            .map(|(_, v)| v.at)
+            .max()
+            .unwrap_or(0);
+        self.clock = self.clock.max(newest);
+        self.restatus();
+    }
+
+    fn restatus(&mut self) {
+        let done: HashSet<&str> = self
+            .replayed
+            .labels
+            .labels()
+            .filter(|(k, _, _)| k.annotator == self.annotator)
+            .map(|(k, _, _)| k.answer.as_str())
+            .collect();
         for (p, answer) in self.order.answers.iter().enumerate() {
-            let k = key(&self.annotator, answer);
-            self.status[p] = if self.replayed.labels.current(&k).is_some() {
+            self.status[p] = if done.contains(answer.as_str()) {
                 Status::Done
-            } else if self.replayed.is_skipped(&k) {
+            } else if self.replayed.is_skipped(&key(&self.annotator, answer)) {
                 Status::Skipped
             } else {
                 Status::Left
@@ -549,6 +577,40 @@ mod tests {
                 left: 0
             }
         );
+    }
+
+    #[test]
+    fn undoing_a_label_of_a_skipped_answer_leaves_it_skipped() {
+        let mut s = session(3);
+        run(&mut s, |s| s.skip(1).unwrap());
+        s.go_to(0);
+        run(&mut s, |s| s.submit(scores(10, 10), 1, 2).unwrap());
+        assert_eq!(s.status(0), Some(Status::Done));
+        run(&mut s, |s| s.undo(3).unwrap());
+        assert_eq!(s.status(0), Some(Status::Skipped));
+    }
+
+    #[test]
+    fn labels_synced_from_elsewhere_show_up_and_keep_the_place() {
+        let mut s = session(4);
+        run(&mut s, |s| s.submit(scores(10, 10), 1, 2).unwrap());
+        let place = s.position();
+        let mut elsewhere = s.labels().clone();
+        let other = s.answer_at(3).unwrap().to_string();
+        elsewhere.apply(Event::Label(
+            key("ann", &other),
+            Version {
+                at: 50,
+                text_hash: 1,
+                judgement: Some(scores(1, 1)),
+            },
+        ));
+        s.refresh(&elsewhere);
+        assert_eq!(
+            (s.status(3), s.position(), s.can_undo()),
+            (Some(Status::Done), place, true)
+        );
+        assert!(event_at(&s.submit(scores(2, 2), 1, 3).unwrap().events[0]) > 50);
     }
 
     #[test]

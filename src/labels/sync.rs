@@ -31,8 +31,19 @@ pub const VALIDATE_DOC_UPDATE: &str = r#"function (newDoc, oldDoc, userCtx) {
   if (owner !== userCtx.name || (!newDoc._deleted && newDoc.annotator !== userCtx.name)) {
     throw({forbidden: 'only ' + owner + ' may write the labels of ' + owner});
   }
-  if (!newDoc._deleted && (newDoc.type !== 'label' || !Array.isArray(newDoc.versions))) {
+  if (newDoc._deleted) return;
+  if (newDoc.type !== 'label' || !Array.isArray(newDoc.versions) || typeof newDoc.answer !== 'string') {
     throw({forbidden: 'not an EM Lab label document'});
+  }
+  var enc = function (s) { return s.replace(/[%:\/?#]/g, function (c) { return '%' + c.charCodeAt(0).toString(16).toUpperCase(); }); };
+  if (newDoc._id !== 'label:' + enc(newDoc.annotator) + ':' + newDoc.answer) {
+    throw({forbidden: 'a label document is named label:<annotator>:<answer>'});
+  }
+  for (var i = 0; i < newDoc.versions.length; i++) {
+    var v = newDoc.versions[i];
+    if (!v || v.annotator !== newDoc.annotator || v.answer !== newDoc.answer) {
+      throw({forbidden: 'every version must be of this document\'s annotator and answer'});
+    }
   }
 }"#;
 
@@ -151,7 +162,17 @@ pub fn from_doc(doc: &Value) -> Result<Option<(LabelKey, Vec<Version>)>, String>
         key = Some(k);
         versions.push(version);
     }
-    Ok(key.map(|k| (k, versions)))
+    let Some(key) = key else { return Ok(None) };
+    let named = |field: &str| doc.get(field).and_then(Value::as_str);
+    if named("annotator") != Some(key.annotator.as_str())
+        || named("answer") != Some(key.answer.as_str())
+        || id != doc_id(&key)
+    {
+        return Err(format!(
+            "document {id}: its name, annotator or answer does not match its versions"
+        ));
+    }
+    Ok(Some((key, versions)))
 }
 
 /// What this browser knows of the server's database.
@@ -163,6 +184,8 @@ pub struct Replica {
     pub revs: BTreeMap<String, String>,
     /// The `_changes` checkpoint (`last_seq`), `None` before the first pull.
     pub since: Option<Value>,
+    /// Server documents that could not be read (id → why): skipped.
+    pub unreadable: BTreeMap<String, String>,
 }
 
 /// What a push came to.
@@ -218,8 +241,15 @@ impl Replica {
             ) {
                 self.revs.insert(id.to_string(), rev.to_string());
             }
-            let Some((key, versions)) = from_doc(doc)? else {
-                continue;
+            let (key, versions) = match from_doc(doc) {
+                Ok(Some(label)) => label,
+                Ok(None) => continue,
+                Err(reason) => {
+                    // One bad document must not stop the team's sync: skip it, list it.
+                    let id = r.get("id").and_then(Value::as_str).unwrap_or("?");
+                    self.unreadable.insert(id.to_string(), reason);
+                    continue;
+                }
             };
             for v in versions {
                 if !local.history(&key).any(|h| *h == v) {
@@ -461,6 +491,28 @@ mod tests {
             design_doc(),
             "regenerate: cargo test prints the expected JSON"
         );
+    }
+
+    #[test]
+    fn a_document_whose_versions_belong_to_someone_else_is_not_read_and_does_not_stop_the_pull() {
+        let mut forged = to_doc(&key("mallory", "f#1"), &[scored(1, 20, 80)], None);
+        forged["versions"][0]["annotator"] = json!("ann");
+        assert!(from_doc(&forged).unwrap_err().contains("does not match"));
+        let mut renamed = to_doc(&key("ann", "f#1"), &[scored(1, 20, 80)], None);
+        renamed["_id"] = json!("label:ann:f#2");
+        assert!(from_doc(&renamed).is_err());
+        let mut r = Replica::default();
+        let changes = json!({
+            "results": [
+                {"id": "label:mallory:f#1", "doc": forged},
+                {"id": "label:bob:f#1", "doc": to_doc(&key("bob", "f#1"), &[scored(2, 90, 90)], None)},
+            ],
+            "last_seq": 2
+        });
+        let (fresh, _) = r.pulled(&changes, &LabelSet::new()).unwrap();
+        assert_eq!(fresh.len(), 1, "the good document still comes in");
+        assert_eq!(r.unreadable.len(), 1);
+        assert_eq!(r.since, Some(json!(2)), "and the checkpoint moves on");
     }
 
     #[test]

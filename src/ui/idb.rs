@@ -75,7 +75,7 @@ pub async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
             let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&message));
         });
         tx.set_oncomplete(Some(on_ok.unchecked_ref()));
-        tx.set_onerror(Some(on_fail.unchecked_ref()));
+        // A failed request aborts its transaction: `abort` is the one failure event.
         tx.set_onabort(Some(on_fail.unchecked_ref()));
     });
     JsFuture::from(promise)
@@ -112,9 +112,22 @@ pub async fn open() -> Result<IdbDatabase, String> {
         }
     });
     request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+    // An older version of the app open in another tab holds the database at its version.
+    let blocked = Closure::once_into_js(move |_: web_sys::Event| {
+        web_sys::console::warn_1(&JsValue::from_str(
+            "EM Lab: the database upgrade waits for another tab with an older EM Lab to close or reload",
+        ));
+    });
+    request.set_onblocked(Some(blocked.unchecked_ref()));
     let db = done(&request).await?;
-    db.dyn_into::<IdbDatabase>()
-        .map_err(|_| "IndexedDB: not a database".to_string())
+    let db = db
+        .dyn_into::<IdbDatabase>()
+        .map_err(|_| "IndexedDB: not a database".to_string())?;
+    // …and this tab never holds up a newer version opened elsewhere.
+    let this = db.clone();
+    let close = Closure::once_into_js(move |_: web_sys::Event| this.close());
+    db.set_onversionchange(Some(close.unchecked_ref()));
+    Ok(db)
 }
 
 fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {

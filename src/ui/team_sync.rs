@@ -27,6 +27,8 @@ const TIMEOUT_MS: i32 = 10_000;
 pub struct TeamSync {
     pub status: RwSignal<SyncStatus>,
     pub settings: RwSignal<Settings>,
+    /// Documents on the server that could not be read (skipped): (id, why).
+    pub unreadable: RwSignal<Vec<(String, String)>>,
     password: StoredValue<String>,
     replica: StoredValue<Replica>,
     /// Bumped on connect and disconnect: a running loop of an older generation stops.
@@ -64,6 +66,7 @@ pub fn provide_team_sync(labels: LabelData) {
     let sync = TeamSync {
         status: RwSignal::new(SyncStatus::Off),
         settings: RwSignal::new(saved.clone().unwrap_or_default()),
+        unreadable: RwSignal::new(Vec::new()),
         password: StoredValue::new(String::new()),
         replica: StoredValue::new(Replica::default()),
         generation: StoredValue::new(0),
@@ -274,6 +277,14 @@ impl TeamSync {
             let ((fresh, n), replica) = pulled.map_err(Fault::Other)?;
             if !fresh.is_empty() {
                 labels.store(fresh).await.map_err(Fault::Other)?;
+            }
+            if replica.unreadable.len() != self.unreadable.with_untracked(Vec::len) {
+                let list = replica
+                    .unreadable
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                self.unreadable.set(list);
             }
             self.replica.set_value(replica);
             if n < PAGE {

@@ -20,7 +20,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let skip_clean = match args {
         [] => false,
         [flag] if flag == "--skip-clean-build" => true,
-        _ => return Err("usage: cargo xtask bench [--skip-clean-build]".into()),
+        [flag, what] if flag == "--only" && what == "annotation" => return annotation_only(),
+        _ => {
+            return Err("usage: cargo xtask bench [--skip-clean-build | --only annotation]".into());
+        }
     };
     setup::run()?;
     let mut report = String::new();
@@ -71,6 +74,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     report.push_str(&toy);
     report.push_str(&browser_training_section(&server.url())?);
     report.push_str(&lab_section(&server.url(), native_step_ms)?);
+    report.push_str(&annotation_section(&server.url())?);
     drop(server);
 
     let file = paths::root().join("BENCHMARKS.md");
@@ -346,6 +350,11 @@ fn cold_load_section(url: &str) -> Result<(String, f64), String> {
 
 /// The Replay benchmark compiled to wasm, in headless Chromium (`wasm-bench/`).
 fn replay_in_browser() -> Result<serde_json::Value, String> {
+    wasm_bench("replay_speed", "REPLAY_BENCH")
+}
+
+/// One benchmark test of `wasm-bench/` in headless Chromium: the JSON after its `marker`.
+fn wasm_bench(test: &str, marker: &str) -> Result<serde_json::Value, String> {
     let mut cargo = command(
         "cargo",
         &cmd::wasm32(
@@ -355,7 +364,7 @@ fn replay_in_browser() -> Result<serde_json::Value, String> {
                 "-p",
                 "em-lab-wasm-bench",
                 "--test",
-                "replay_speed",
+                test,
                 "--",
                 "--nocapture",
             ],
@@ -365,10 +374,16 @@ fn replay_in_browser() -> Result<serde_json::Value, String> {
     let (ok, out) = cmd::run_captured(cargo)?;
     let json = out
         .lines()
-        .find_map(|l| l.split_once("REPLAY_BENCH ").map(|(_, j)| j.trim()))
+        .find_map(|l| l.split_once(&format!("{marker} ")).map(|(_, j)| j.trim()))
         .filter(|_| ok)
-        .ok_or("wasm-bench: no REPLAY_BENCH line (did the browser run fail?)")?;
+        .ok_or_else(|| format!("wasm-bench: no {marker} line (did the browser run fail?)"))?;
     serde_json::from_str(json).map_err(|err| format!("wasm-bench: {err}"))
+}
+
+/// A native benchmark program of the app's (release build, no burn): its JSON line.
+fn native_bench(bin: &str) -> Result<serde_json::Value, String> {
+    let args = ["run", "--release", "--no-default-features", "--bin", bin];
+    json_line(command("cargo", &args), bin)
 }
 
 /// A number field of a benchmark's JSON line (NaN when missing, so a gap shows in the table).
@@ -389,19 +404,7 @@ fn json_line(cmd: std::process::Command, what: &str) -> Result<serde_json::Value
 /// Figure 4 recompute, ours (native release build of the app's code) beside pandas on the
 /// same answers, plus the explorer's filter and search latency at 100,000 answers.
 fn replay_section(figure4_cold_ms: f64) -> Result<String, String> {
-    let ours = json_line(
-        command(
-            "cargo",
-            &[
-                "run",
-                "--release",
-                "--no-default-features",
-                "--bin",
-                "bench_figure4",
-            ],
-        ),
-        "bench_figure4",
-    )?;
+    let ours = native_bench("bench_figure4")?;
     let pandas = json_line(
         command("python3", &["bench/figure4_pandas.py"]),
         "bench/figure4_pandas.py",
@@ -657,6 +660,89 @@ fn lab_section(url: &str, native_step_ms: f64) -> Result<String, String> {
         "The worker reported: “{}” (CPU) and “{}” (WebGPU).\n",
         j["cpu_done"].as_str().unwrap_or("?"),
         j["webgpu_done"].as_str().unwrap_or("?")
+    )
+    .unwrap();
+    Ok(s)
+}
+
+/// `cargo xtask bench --only annotation`: the annotation section alone, written into
+/// BENCHMARKS.md in place of the last one (the other sections keep the full run's figures,
+/// and the section says when it was measured).
+fn annotation_only() -> Result<(), String> {
+    setup::run()?;
+    build_release()?;
+    let server = StaticServer::start(&paths::dist(), "/", 0)?;
+    let section = annotation_section(&server.url())?;
+    drop(server);
+    let date = output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+    let section = section.replacen(
+        "\n\n",
+        &format!(
+            "\n\nMeasured alone by `cargo xtask bench --only annotation` on {} (the sections above come from the full run dated at the top).\n\n",
+            date.trim()
+        ),
+        1,
+    );
+    let file = paths::root().join("BENCHMARKS.md");
+    let old = fs::read_to_string(&file).map_err(|err| format!("{}: {err}", file.display()))?;
+    let (generated, notes) = old.split_at(old.find(NOTES_MARKER).unwrap_or(old.len()));
+    let generated = match generated.find(ANNOTATION_HEADING) {
+        Some(start) => {
+            let rest = &generated[start + ANNOTATION_HEADING.len()..];
+            let end = rest.find("\n## ").map_or(generated.len(), |i| {
+                start + ANNOTATION_HEADING.len() + i + 1
+            });
+            format!("{}{section}{}", &generated[..start], &generated[end..])
+        }
+        None => format!("{generated}{section}"),
+    };
+    fs::write(&file, format!("{generated}{notes}"))
+        .map_err(|err| format!("{}: {err}", file.display()))?;
+    println!("\n{section}\nwrote {}", file.display());
+    Ok(())
+}
+
+const ANNOTATION_HEADING: &str = "## Annotation";
+
+/// Annotation: the agreement statistics natively and as the app's wasm, and the annotate
+/// page in the shipped build (`bench/annotate.mjs`).
+fn annotation_section(url: &str) -> Result<String, String> {
+    let native = native_bench("bench_labels")?;
+    let wasm = wasm_bench("labels_speed", "LABELS_BENCH")?;
+    let page = node_json("bench/annotate.mjs", &[url])?;
+    let f = number;
+    let mut s = format!(
+        "{ANNOTATION_HEADING}\n\nThe agreement statistics (`labels::bench`: one pair report — verdict κ, % agreement, quadratic κ and Krippendorff's α interval and ordinal on both scores — with {} bootstrap resamples over {} answers both raters rated) natively (release build) and as the app's wasm (its release profile, `opt-level = \"z\"`, in headless Chromium, `wasm-bench/`); the annotate page in the shipped build (`bench/annotate.mjs`).\n\n| measurement | result | target |\n|---|---|---|\n",
+        wasm["resamples"], wasm["answers"]
+    );
+    writeln!(
+        s,
+        "| agreement, {} resamples over {} double-rated answers, in wasm | **{:.0} ms** (native {:.0} ms) | ≤ 250 ms |",
+        wasm["resamples"], wasm["answers"], f(&wasm, "pair_ms_10k"), f(&native, "pair_ms_10k")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| the same per question (8 questions of 1,250 answers), in wasm | {:.0} ms (native {:.0} ms) | |",
+        f(&wasm, "per_question_ms_10k"), f(&native, "per_question_ms_10k")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| keypress → next answer rendered, {}-answer queue, p95 of {} | **{:.1} ms** (median {:.1} ms, max {:.1} ms) | ≤ 16 ms |",
+        page["queue"], page["keypresses"], f(&page, "keypress_p95_ms"), f(&page, "keypress_p50_ms"), f(&page, "keypress_max_ms")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| the session model's share of one keypress (plan, commit, next answer), wasm, p95 | {:.3} ms | |",
+        f(&wasm, "session_p95_ms_100k")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| labels shown as saved, with {} reloads at random moments between them | {} written, **{} lost** | 0 lost |\n",
+        page["reloads"], page["labels_shown_saved"], page["labels_lost"]
     )
     .unwrap();
     Ok(s)

@@ -3,7 +3,7 @@
 //! A resample draws n of the n units with replacement; a statistic sees it as weights
 //! (how often each unit was drawn), so every statistic of one unit set shares each resample
 //! (common random numbers: the κ and the α of one view move together). Resample `r` is drawn
-//! from its own PCG-64 stream seeded by `(seed, r)`: the same intervals on every machine, in
+//! from its own PCG-32 stream seeded by `(seed, r)`: the same intervals on every machine, in
 //! wasm32 and natively, whatever else was computed before. A resample on which a statistic is
 //! undefined (κ when both raters used one class; α with no variation) is *degenerate*: it is
 //! counted, reported, and left out of the quantiles.

@@ -74,6 +74,12 @@ pub fn TeamSyncPanel() -> impl IntoView {
                 SyncStatus::Error { .. } => "error",
             }>{move || sync.status.get().describe()}</p>
             {mismatch}
+            {move || sync.unreadable.with(|u| u.first().map(|(id, why)| view! {
+                <p class="muted" data-testid="sync-unreadable">
+                    {format!("{} on the server could not be read and {} skipped (first: {id}: {why}).",
+                        crate::replay::text::counted(u.len(), "document"), if u.len() == 1 { "is" } else { "are" })}
+                </p>
+            }))}
         </details>
     }
 }

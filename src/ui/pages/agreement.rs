@@ -169,6 +169,15 @@ pub fn AgreementPage() -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
+            {move || state.get().question.map(|q| {
+                let all = AgreementState { question: None, ..state.get() };
+                view! {
+                    <p class="filter-note" data-testid="question-filter">
+                        "Only the question " <code>{q}</code> ". "
+                        <A href=app_href(&format!("/agreement{}", all.to_query()))>"All questions"</A>
+                    </p>
+                }
+            })}
             {move || report.get().map(|rep| view! { <PairView rep=rep /> })}
             {move || {
                 let (r, (a, b), u) = (all.get()?, chosen.get()?, units.get()?);
@@ -271,7 +280,12 @@ fn PerQuestion(raters: Arc<Raters>, a: usize, b: usize, thresholds: Thresholds) 
                 <thead><tr><th>"question"</th><th>"answers"</th><th>"verdict κ"</th><th>"% agreement"</th><th>"aligned quadratic κ"</th><th>"aligned α interval"</th></tr></thead>
                 <tbody>
                     {rows.unwrap_or_default().into_iter().map(|(q, rep)| {
-                        let link = AgreementState { question: Some(q.clone()), ..Default::default() };
+                        let link = AgreementState {
+                            a: Some(raters.ids[a].clone()),
+                            b: Some(raters.ids[b].clone()),
+                            thresholds: t,
+                            question: Some(q.clone()),
+                        };
                         view! {
                             <tr>
                                 <th scope="row"><code>{q.clone()}</code></th>

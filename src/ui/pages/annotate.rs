@@ -111,6 +111,9 @@ struct Desk {
     /// The answer just saved: (catalog position, your label).
     reveal: RwSignal<Option<(usize, Judgement)>>,
     help: RwSignal<bool>,
+    /// The labels' version right after this page's own last write (other changes — a sync,
+    /// another tab — are taken into the session).
+    own_version: StoredValue<u64>,
     note: NodeRef<leptos::html::Textarea>,
     navigate: StoredValue<Navigate>,
 }
@@ -161,8 +164,14 @@ impl Desk {
     fn persist(self, pending: Pending, reveal: Option<(usize, Judgement)>) {
         self.saving.set(true);
         spawn_local(async move {
-            match self.labels.store(pending.events.clone()).await {
+            let stored = self.labels.store(pending.events.clone()).await;
+            if self.tick.try_get_untracked().is_none() {
+                return; // the page has gone (the label is stored all the same)
+            }
+            match stored {
                 Ok(()) => {
+                    self.own_version
+                        .set_value(self.labels.version.get_untracked());
                     self.session.update_value(|s| {
                         if let Some(s) = s {
                             s.commit(pending);
@@ -240,7 +249,11 @@ impl Desk {
                 }
             }
             Action::Undo => match plan(&|s| s.undo(now())) {
-                Some(p) => self.persist(p, None),
+                Some(p) => {
+                    // The answer comes back unlabelled: blind again.
+                    self.reveal.set(None);
+                    self.persist(p, None)
+                }
                 None => self.message.set(Some("Nothing to undo.".into())),
             },
             Action::Redo => match plan(&|s| s.redo(now())) {
@@ -290,20 +303,22 @@ fn Workbench() -> impl IntoView {
         message: RwSignal::new(None),
         reveal: RwSignal::new(None),
         help: RwSignal::new(false),
+        own_version: StoredValue::new(0),
         note: NodeRef::new(),
         navigate: StoredValue::new(go),
     };
     let waiting = RwSignal::new(None::<String>);
 
     // The session: built once per (queue, annotator) when the catalog and labels are there.
-    let built_for = StoredValue::new(None::<(String, String)>);
+    // (Keyed by the catalog's size too: the user's own files join it after the bundled ones.)
+    let built_for = StoredValue::new(None::<(String, String, usize)>);
     Effect::new(move |_| {
         let st = state.get();
         let who = labels.annotator.get();
         let Some(cat) = data.catalog.get() else {
             return;
         };
-        let key = (st.queue.to_query(), who.clone());
+        let key = (st.queue.to_query(), who.clone(), cat.len());
         if built_for.get_value().as_ref() == Some(&key) {
             if let Some(p) = st.position.filter(|&p| p != desk.place()) {
                 desk.go_to(p);
@@ -339,12 +354,34 @@ fn Workbench() -> impl IntoView {
         waiting.set(None);
         let order = Order::new(&who, positions.iter().map(|&p| cat.answer_id(p as usize)));
         let mut session = Session::new(&who, order, labels.with(Clone::clone));
-        if let Some(p) = st.position {
+        // A rebuild (more answers) stays on the answer on screen; a first build goes to the
+        // URL's place.
+        let on_screen = desk
+            .session
+            .with_value(|s| s.as_ref().and_then(|s| s.answer().map(str::to_string)));
+        if let Some(p) = on_screen
+            .and_then(|id| session.position_of(&id))
+            .or(st.position)
+        {
             session.go_to(p);
         }
         desk.session.set_value(Some(session));
         built_for.set_value(Some(key));
         desk.moved();
+    });
+    // Labels that arrive from elsewhere (a sync, an import in another tab) join the session.
+    Effect::new(move |_| {
+        let version = labels.version.get();
+        if version != desk.own_version.get_value() {
+            labels.with(|r| {
+                desk.session.update_value(|s| {
+                    if let Some(s) = s {
+                        s.refresh(r)
+                    }
+                })
+            });
+            desk.tick.update(|t| *t += 1);
+        }
     });
 
     // The answer on screen and the next one, their text first.
@@ -388,12 +425,22 @@ fn Workbench() -> impl IntoView {
                 }
                 return;
             }
-            // A focused button or checkbox keeps its own Enter and Space.
+            // A disclosure or a link keeps its own Enter; a checkbox its own Space.
             Some((tag, _))
-                if matches!(tag.as_str(), "BUTTON" | "INPUT" | "A")
-                    && (key == "Enter" || key == " ") =>
+                if matches!(tag.as_str(), "SUMMARY" | "A") && (key == "Enter" || key == " ") =>
             {
                 return;
+            }
+            Some((tag, _)) if tag == "INPUT" && key == " " => return,
+            // A button clicked with the mouse keeps the focus: Enter still saves the label
+            // (and never clicks that button again).
+            Some((tag, _)) if tag == "BUTTON" => {
+                if let Some(el) = &target {
+                    let _ = el.blur();
+                }
+                if key == " " {
+                    return;
+                }
             }
             _ => {}
         }
