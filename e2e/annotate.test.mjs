@@ -201,7 +201,7 @@ test('a malformed labels file is refused with its line and field, and nothing of
   await context.close();
 });
 
-test('undo and redo step back through several labels, and the cheat sheet lists the keys', async () => {
+test('undo and redo step back through several labels, the cheat sheet lists the keys, a queue can be saved', async () => {
   const { context, page, problems } = await openPage(browser);
   await start(page, 'Eve', '?question=i_feel_bored');
   for (const d of ['1', '2', '3']) {
@@ -222,6 +222,16 @@ test('undo and redo step back through several labels, and the cheat sheet lists 
   assert.match(await page.getByTestId('cheat-sheet').textContent(), /Enter.*save the label/);
   await page.keyboard.press('Escape');
   assert.equal(await page.getByTestId('cheat-sheet').count(), 0);
+  // A saved queue opens again from anywhere.
+  await page.locator('.saved-queues summary').click();
+  await page.getByTestId('queue-name').fill('bored ones');
+  await page.getByTestId('queue-name').press('Enter');
+  await page.goto(url('annotate'));
+  await current(page).waitFor();
+  await page.locator('.saved-queues summary').click();
+  await page.getByTestId('saved-queues').getByRole('link', { name: 'bored ones' }).click();
+  await page.waitForURL(/question=i_feel_bored/);
+  await page.getByText('done 2').waitFor();
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -2,7 +2,8 @@
 //!
 //! The order is a shuffle seeded by annotator and answer (FNV-1a of both): two annotators
 //! do not see the same order, so order effects do not line up across raters, and each
-//! annotator sees the same order on every visit and every machine.
+//! annotator sees the same order on every visit and every machine. A queue can be saved
+//! under a name ([`SavedQueues`], kept by the page in this browser's localStorage).
 
 use crate::runs::import::fnv1a64;
 
@@ -44,9 +45,70 @@ fn rank(annotator: &str, answer: &str) -> u64 {
     fnv1a64(&bytes)
 }
 
+/// Queues saved by name: each is the annotate page's URL query that defines it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedQueues(pub Vec<(String, String)>);
+
+impl SavedQueues {
+    /// Saves (or replaces) `name`; newest first.
+    pub fn save(&mut self, name: &str, query: &str) {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        self.0.retain(|(n, _)| n != name);
+        self.0.insert(0, (name.to_string(), query.to_string()));
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| n != name);
+    }
+
+    pub fn to_json(&self) -> String {
+        let list: Vec<serde_json::Value> = self
+            .0
+            .iter()
+            .map(|(n, q)| serde_json::json!({ "name": n, "query": q }))
+            .collect();
+        serde_json::Value::Array(list).to_string()
+    }
+
+    /// Whatever the stored text, a list (entries that do not read are left out).
+    pub fn from_json(text: &str) -> Self {
+        let list: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+        Self(
+            list.iter()
+                .filter_map(|v| {
+                    Some((
+                        v.get("name")?.as_str()?.to_string(),
+                        v.get("query")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saved_queues_replace_by_name_newest_first_and_survive_their_stored_form() {
+        let mut q = SavedQueues::default();
+        q.save("wishes", "?question=what_is_your_wish");
+        q.save("insecure", "?series=x");
+        q.save("wishes", "?question=what_is_your_wish&blind=0");
+        q.save("  ", "?ignored");
+        assert_eq!(
+            q.0.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            ["wishes", "insecure"]
+        );
+        assert_eq!(SavedQueues::from_json(&q.to_json()), q);
+        assert_eq!(SavedQueues::from_json("not json"), SavedQueues::default());
+        q.remove("wishes");
+        assert_eq!(q.0.len(), 1);
+    }
 
     fn ids(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("f#{i}")).collect()

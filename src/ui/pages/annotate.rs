@@ -22,7 +22,7 @@ use crate::labels::check::{check, describe};
 use crate::labels::csv::{self as labels_csv, AnswerContext};
 use crate::labels::guidelines::{SOURCE, guidelines};
 use crate::labels::keys::{Action, CHEAT_SHEET, Draft, Focus, action};
-use crate::labels::queue::Order;
+use crate::labels::queue::{Order, SavedQueues};
 use crate::labels::session::{Pending, Refused, Session};
 use crate::labels::{Aligned, Flag, Judgement, jsonl, text_hash};
 use crate::replay::catalog::Catalog;
@@ -520,6 +520,62 @@ fn QueueBar(desk: Desk) -> impl IntoView {
             </label>
             <button class="small" on:click=move |_| desk.act(Action::Help) aria-keyshortcuts="?">"Keys (?)"</button>
         </div>
+        <SavedQueueList state=state />
+    }
+}
+
+const SAVED_QUEUES_KEY: &str = "em-lab-queues";
+
+fn stored_queues() -> SavedQueues {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(SAVED_QUEUES_KEY).ok().flatten())
+        .map(|t| SavedQueues::from_json(&t))
+        .unwrap_or_default()
+}
+
+fn store_queues(q: &SavedQueues) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(SAVED_QUEUES_KEY, &q.to_json());
+    }
+}
+
+/// Save this queue under a name; open a saved one.
+#[component]
+fn SavedQueueList(state: Memo<AnnotateState>) -> impl IntoView {
+    let queues = RwSignal::new(stored_queues());
+    let name = RwSignal::new(String::new());
+    let save = move || {
+        let mut st = state.get_untracked();
+        st.position = None;
+        queues.update(|q| q.save(&name.get_untracked(), &st.to_query()));
+        queues.with_untracked(store_queues);
+        name.set(String::new());
+    };
+    view! {
+        <details class="saved-queues">
+            <summary>{move || format!("Saved queues ({})", queues.with(|q| q.0.len()))}</summary>
+            <form on:submit=move |ev| { ev.prevent_default(); save(); }>
+                <label>"Save this queue as " <input type="text" data-testid="queue-name" maxlength="80"
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                " " <button type="submit" class="small">"Save"</button>
+            </form>
+            <ul data-testid="saved-queues">
+                {move || queues.get().0.into_iter().map(|(n, q)| {
+                    let gone = n.clone();
+                    let forget = format!("Forget the queue {n}");
+                    view! {
+                        <li>
+                            <A href=app_href(&format!("/annotate{q}"))>{n.clone()}</A> " "
+                            <button class="small" on:click=move |_| {
+                                queues.update(|list| list.remove(&gone));
+                                queues.with_untracked(store_queues);
+                            } aria-label=forget>"forget"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
     }
 }
 
