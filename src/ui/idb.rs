@@ -84,7 +84,24 @@ pub async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
         .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
+thread_local! {
+    /// The one open connection of this tab (opening costs a round trip to the browser per
+    /// call; a label write should cost only its transaction).
+    static CONNECTION: std::cell::RefCell<Option<IdbDatabase>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The database, opened (and upgraded) on first use; the connection is kept until another
+/// tab asks for a newer version.
 pub async fn open() -> Result<IdbDatabase, String> {
+    if let Some(db) = CONNECTION.with_borrow(Clone::clone) {
+        return Ok(db);
+    }
+    let db = connect().await?;
+    CONNECTION.with_borrow_mut(|c| *c = Some(db.clone()));
+    Ok(db)
+}
+
+async fn connect() -> Result<IdbDatabase, String> {
     let factory = web_sys::window()
         .ok_or("no window")?
         .indexed_db()
@@ -125,7 +142,10 @@ pub async fn open() -> Result<IdbDatabase, String> {
         .map_err(|_| "IndexedDB: not a database".to_string())?;
     // …and this tab never holds up a newer version opened elsewhere.
     let this = db.clone();
-    let close = Closure::once_into_js(move |_: web_sys::Event| this.close());
+    let close = Closure::once_into_js(move |_: web_sys::Event| {
+        this.close();
+        CONNECTION.with_borrow_mut(|c| *c = None);
+    });
     db.set_onversionchange(Some(close.unchecked_ref()));
     Ok(db)
 }
