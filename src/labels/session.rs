@@ -82,41 +82,17 @@ pub struct Session {
 impl Session {
     /// Starts at the first answer neither done nor skipped.
     pub fn new(annotator: &str, order: Order, replayed: Replayed) -> Self {
-        let done: HashSet<&str> = replayed
-            .labels
-            .labels()
-            .filter(|(k, _, _)| k.annotator == annotator)
-            .map(|(k, _, _)| k.answer.as_str())
-            .collect();
-        let clock = replayed
-            .labels
-            .versions()
-            .map(|(_, v)| v.at)
-            .max()
-            .unwrap_or(0);
-        let status = order
-            .answers
-            .iter()
-            .map(|a| {
-                if done.contains(a.as_str()) {
-                    Status::Done
-                } else if replayed.is_skipped(&key(annotator, a)) {
-                    Status::Skipped
-                } else {
-                    Status::Left
-                }
-            })
-            .collect();
         let mut s = Self {
             annotator: annotator.to_string(),
+            status: vec![Status::Left; order.len()],
             order,
-            status,
             pos: 0,
             undo: Vec::new(),
             redo: Vec::new(),
-            clock,
+            clock: newest_at(&replayed),
             replayed,
         };
+        s.restatus();
         s.pos = s.next_left(None).unwrap_or(0);
         s
     }
@@ -370,14 +346,7 @@ impl Session {
             return;
         }
         self.replayed = replayed.clone();
-        let newest = self
-            .replayed
-            .labels
-            .versions()
-            .map(|(_, v)| v.at)
-            .max()
-            .unwrap_or(0);
-        self.clock = self.clock.max(newest);
+        self.clock = self.clock.max(newest_at(&self.replayed));
         self.restatus();
     }
 
@@ -399,6 +368,16 @@ impl Session {
             };
         }
     }
+}
+
+/// The newest `at` of any label version known.
+fn newest_at(replayed: &Replayed) -> u64 {
+    replayed
+        .labels
+        .versions()
+        .map(|(_, v)| v.at)
+        .max()
+        .unwrap_or(0)
 }
 
 fn event_at(e: &Event) -> u64 {

@@ -34,7 +34,8 @@ pub struct LabelData {
     started: StoredValue<bool>,
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
+/// This browser's localStorage (the app's small settings: names, sync settings, queues).
+pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

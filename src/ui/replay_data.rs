@@ -122,9 +122,14 @@ pub fn use_replay() -> ReplayData {
 
 /// Let the browser render and handle input between chunks of work.
 pub async fn yield_now() {
+    sleep_ms(0).await;
+}
+
+/// Resolve after `ms` milliseconds (a `setTimeout`), letting the browser run meanwhile.
+pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });
     let _ = JsFuture::from(promise).await;

@@ -14,8 +14,8 @@ use web_sys::RequestCredentials;
 
 use crate::labels::sync::{Replica, Settings, SyncStatus};
 
-use super::label_data::{LabelData, LabelStatus};
-use super::replay_data::yield_now;
+use super::label_data::{LabelData, LabelStatus, local_storage};
+use super::replay_data::{sleep_ms, yield_now};
 
 const SETTINGS_KEY: &str = "em-lab-sync";
 /// Pages of `_changes` and batches of `_bulk_docs`.
@@ -41,12 +41,8 @@ enum Fault {
     Other(String),
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn saved_settings() -> Option<Settings> {
-    let text = storage()?.get_item(SETTINGS_KEY).ok()??;
+    let text = local_storage()?.get_item(SETTINGS_KEY).ok()??;
     let v: Value = serde_json::from_str(&text).ok()?;
     let s = |k: &str| {
         v.get(k)
@@ -80,15 +76,6 @@ pub fn provide_team_sync(labels: LabelData) {
 
 pub fn use_team_sync() -> TeamSync {
     expect_context::<TeamSync>()
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// One HTTP call with the session cookie and a timeout: (status, JSON body).
@@ -151,7 +138,7 @@ async fn call(method: Method, url: &str, body: Option<&Value>) -> Result<(u16, V
 impl TeamSync {
     /// Saves the settings and starts syncing (signing in with `password`).
     pub fn connect(self, labels: LabelData, settings: Settings, password: String) {
-        if let Some(s) = storage() {
+        if let Some(s) = local_storage() {
             let v = json!({ "server": settings.server, "database": settings.database, "user": settings.user });
             let _ = s.set_item(SETTINGS_KEY, &v.to_string());
         }
@@ -162,7 +149,7 @@ impl TeamSync {
 
     pub fn disconnect(self) {
         self.generation.update_value(|g| *g += 1);
-        if let Some(s) = storage() {
+        if let Some(s) = local_storage() {
             let _ = s.remove_item(SETTINGS_KEY);
         }
         self.status.set(SyncStatus::Off);

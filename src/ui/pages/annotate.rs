@@ -37,7 +37,7 @@ use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::components::team_sync_panel::TeamSyncPanel;
-use crate::ui::label_data::{LabelData, LabelStatus, use_labels};
+use crate::ui::label_data::{LabelData, LabelStatus, local_storage, use_labels};
 use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
 
 fn now() -> u64 {
@@ -527,15 +527,14 @@ fn QueueBar(desk: Desk) -> impl IntoView {
 const SAVED_QUEUES_KEY: &str = "em-lab-queues";
 
 fn stored_queues() -> SavedQueues {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
+    local_storage()
         .and_then(|s| s.get_item(SAVED_QUEUES_KEY).ok().flatten())
         .map(|t| SavedQueues::from_json(&t))
         .unwrap_or_default()
 }
 
 fn store_queues(q: &SavedQueues) {
-    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+    if let Some(s) = local_storage() {
         let _ = s.set_item(SAVED_QUEUES_KEY, &q.to_json());
     }
 }
