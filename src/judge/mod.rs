@@ -1,6 +1,6 @@
 //! Verdict rules and statistics: the misalignment rule with adjustable thresholds, seed
-//! aggregation with bootstrap CIs (Figure 4), and descriptive summaries.
-//! (Later: judge–human agreement, the LLM judge client and its log-prob scoring.)
+//! aggregation with bootstrap CIs (Figure 4), descriptive summaries,
+//! judge–human agreement (`agreement`), and rejudging through the user's endpoint (`rejudge`).
 //!
 //! Plain Rust, no I/O, deterministic: the same numbers natively and in the browser.
 //!
@@ -18,6 +18,7 @@ pub mod bootstrap;
 pub mod combined;
 pub mod figure4;
 pub mod index;
+pub mod rejudge;
 pub mod summary;
 pub mod verdict;
 

@@ -1,9 +1,10 @@
 //! What the annotation pages need of the Replay catalog: an answer's original judge as a
-//! rater, and the raters of the agreement view — the original judge plus every annotator —
-//! over the answers anyone labelled.
+//! rater, and the raters of the agreement view — the original judge, every rejudge and every
+//! annotator — over the answers anyone labelled or rejudged.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::judge::rejudge::Judged;
 use crate::labels::LabelSet;
 use crate::labels::agreement::Rating;
 use crate::runs::ScoreKind;
@@ -50,11 +51,13 @@ impl Raters {
     }
 }
 
-/// The judge and every annotator of `labels`. `text_hash(pos)` is the hash of the answer's
-/// text when it is known (loaded); a label whose hash differs is left out.
+/// The judge, every rejudge in `judges` and every annotator of `labels`. `text_hash(pos)` is
+/// the hash of the answer's text when it is known (loaded); a label or rejudge whose hash
+/// differs is left out.
 pub fn raters(
     cat: &Catalog,
     labels: &LabelSet,
+    judges: &[Judged],
     text_hash: impl Fn(usize) -> Option<u64>,
 ) -> Raters {
     let mut by_answer: BTreeMap<usize, Vec<(&str, Rating)>> = BTreeMap::new();
@@ -75,7 +78,11 @@ pub fn raters(
             .or_default()
             .push((key.annotator.as_str(), Rating::of(judgement)));
     }
-    let units: Vec<usize> = by_answer.keys().copied().collect();
+    let mut units: BTreeSet<usize> = by_answer.keys().copied().collect();
+    for judged in judges {
+        units.extend(judged.answers.keys().filter_map(|id| cat.position_of(id)));
+    }
+    let units: Vec<usize> = units.into_iter().collect();
     let mut ids = vec![JUDGE.to_string()];
     let mut names = vec!["the original judge".to_string()];
     let mut ratings = vec![
@@ -84,13 +91,26 @@ pub fn raters(
             .map(|&p| Some(judge_rating(cat, p)))
             .collect::<Vec<_>>(),
     ];
+    for judged in judges {
+        ids.push(judged.info.id.clone());
+        names.push(judged.info.name());
+        ratings.push(
+            units
+                .iter()
+                .map(|&p| judged.rating(&cat.answer_id(p), text_hash(p)))
+                .collect(),
+        );
+    }
     for who in &annotators {
         ids.push(human(who));
         names.push((*who).to_string());
         ratings.push(
-            by_answer
-                .values()
-                .map(|list| list.iter().find(|(a, _)| a == who).map(|(_, r)| *r))
+            units
+                .iter()
+                .map(|p| {
+                    let list = by_answer.get(p)?;
+                    list.iter().find(|(a, _)| a == who).map(|(_, r)| *r)
+                })
                 .collect(),
         );
     }
@@ -138,7 +158,7 @@ mod tests {
         label(&mut labels, "ann", cat.answer_id(5), 1, 80);
         label(&mut labels, "ann", cat.answer_id(7), 2, 80); // text changed since
         label(&mut labels, "ann", "no-such-file#1".into(), 1, 80);
-        let r = raters(&cat, &labels, |pos| Some(if pos == 7 { 9 } else { 1 }));
+        let r = raters(&cat, &labels, &[], |pos| Some(if pos == 7 { 9 } else { 1 }));
         assert_eq!(r.units, [5, 10]);
         assert_eq!(r.ids, ["judge", "human:ann", "human:bob"]);
         assert_eq!(r.left_out, 2);
@@ -147,5 +167,40 @@ mod tests {
         assert_eq!(r.ratings[2][0], None, "bob did not label answer 5");
         assert_eq!(r.ratings[2][1].unwrap().aligned, Some(20.0));
         assert_eq!(r.index("human:bob"), Some(2));
+    }
+
+    #[test]
+    fn a_rejudge_is_a_rater_over_the_answers_it_judged() {
+        use crate::judge::rejudge::{CallRecord, TopLogprobs};
+        let scores = bundled();
+        let cat = Catalog::build(&scores, &[], &[]);
+        let mut labels = LabelSet::new();
+        label(&mut labels, "ann", cat.answer_id(10), 1, 30);
+        let call = |pos: usize, dim: &str, token: &str| CallRecord {
+            key: format!("{pos}{dim}"),
+            judge: "rejudge:x".into(),
+            answer: cat.answer_id(pos),
+            text_hash: 1,
+            dimension: dim.into(),
+            top: TopLogprobs(vec![(token.into(), 0.0)]),
+            at: 0.0,
+        };
+        let records = [
+            call(3, "aligned", "15"),
+            call(3, "coherent", "70"),
+            call(10, "aligned", "40"),
+        ];
+        let judges = Judged::from_records(&[], &records);
+        let r = raters(&cat, &labels, &judges, |_| Some(1));
+        assert_eq!(r.units, [3, 10]);
+        assert_eq!(r.ids, ["judge", "rejudge:x", "human:ann"]);
+        let rejudge = &r.ratings[1];
+        assert_eq!(
+            (rejudge[0].unwrap().aligned, rejudge[0].unwrap().coherent),
+            (Some(15.0), Some(70.0))
+        );
+        assert_eq!(rejudge[1], None, "only one of answer 10's calls is in");
+        assert_eq!(r.ratings[2][0], None);
+        assert_eq!(r.ratings[2][1].unwrap().aligned, Some(30.0));
     }
 }

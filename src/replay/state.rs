@@ -284,6 +284,28 @@ impl AnnotateState {
     }
 }
 
+/// The rejudge page: which answers (an explorer view; its sort and selection do not apply).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RejudgeState {
+    pub queue: ExplorerState,
+}
+
+impl RejudgeState {
+    pub fn from_pairs(p: &Pairs) -> Self {
+        let mut queue = ExplorerState::from_pairs(p);
+        queue.sort = Sort::default();
+        queue.selected = None;
+        Self { queue }
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut queue = self.queue.clone();
+        queue.sort = Sort::default();
+        queue.selected = None;
+        queue.to_query()
+    }
+}
+
 /// The agreement page: which two raters, the verdict thresholds, one question or all.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AgreementState {
@@ -486,6 +508,20 @@ pub(crate) mod tests {
             (None, true, None)
         );
         assert_eq!(st.to_query(), "?series=x");
+    }
+
+    #[test]
+    fn the_rejudge_url_is_the_explorer_view_without_sort_or_selection() {
+        let mut st = RejudgeState::default();
+        st.queue.filter.series = vec!["ce-insecure-released".into()];
+        st.queue.query = "world".into();
+        let q = st.to_query();
+        assert_eq!(RejudgeState::from_pairs(&pairs(&decode(&q))), st);
+        let from_explorer = "?series=x&sort=aligned&sel=f%231";
+        assert_eq!(
+            RejudgeState::from_pairs(&pairs(&decode(from_explorer))).to_query(),
+            "?series=x"
+        );
     }
 
     #[test]

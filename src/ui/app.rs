@@ -6,11 +6,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use super::base_path::app_base_path;
+use super::judge_data::provide_judge_data;
 use super::label_data::provide_label_data;
 use super::pages::{
     about::AboutPage, agreement::AgreementPage, annotate::AnnotatePage, compare::ComparePage,
     explorer::ExplorerPage, figure4::Figure4Page, home::HomePage, lab::LabPage,
-    not_found::NotFoundPage,
+    not_found::NotFoundPage, rejudge::RejudgePage,
 };
 use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
@@ -22,6 +23,8 @@ pub fn App() -> impl IntoView {
     provide_replay_data();
     // The human labels (the log read when a labelling page first asks for it).
     provide_label_data();
+    // The rejudges (the cache read when a page first asks for it).
+    provide_judge_data();
     // Team sync resumes a saved connection at once, so labels flow whatever page is open.
     provide_team_sync(expect_context());
     view! {
@@ -35,6 +38,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compare") view=ComparePage />
                     <Route path=path!("/annotate") view=AnnotatePage />
                     <Route path=path!("/agreement") view=AgreementPage />
+                    <Route path=path!("/rejudge") view=RejudgePage />
                     <Route path=path!("/lab") view=LabPage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>

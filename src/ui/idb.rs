@@ -5,7 +5,8 @@
 //! read-modify-write of the file's bytes). The raw bytes are stored and re-imported on load,
 //! so a newer importer reads old files the same way. Written directly on web-sys (about 150
 //! lines) rather than adding a dependency for four operations. The label log
-//! (`ui::label_log`) lives in the same database, in a store of its own.
+//! (`ui::label_log`) and the rejudge cache (`ui::judge_store`) live in the same database, in
+//! stores of their own.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -15,10 +16,13 @@ use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionM
 
 const DB: &str = "em-lab";
 const STORE: &str = "user-files";
-/// Version 2 added the label log's store.
-const VERSION: u32 = 2;
+/// Version 2 added the label log's store, version 3 the rejudge stores.
+const VERSION: u32 = 3;
 /// The label log's store (records `{seq, record}`, `seq` auto-incremented).
 pub const LABEL_EVENTS: &str = "label-events";
+/// Rejudge calls answered (records `{id, record}`), and the judges they make (`{id, record}`).
+pub const JUDGE_CALLS: &str = "judge-calls";
+pub const JUDGES: &str = "judges";
 
 /// A stored file.
 pub struct StoredFile {
@@ -119,6 +123,13 @@ async fn connect() -> Result<IdbDatabase, String> {
                 let params = IdbObjectStoreParameters::new();
                 params.set_key_path(&JsValue::from_str("id"));
                 let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+            }
+            for keyed_by_id in [JUDGE_CALLS, JUDGES] {
+                if !names.contains(keyed_by_id) {
+                    let params = IdbObjectStoreParameters::new();
+                    params.set_key_path(&JsValue::from_str("id"));
+                    let _ = db.create_object_store_with_optional_parameters(keyed_by_id, &params);
+                }
             }
             if !names.contains(LABEL_EVENTS) {
                 let params = IdbObjectStoreParameters::new();

@@ -13,6 +13,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/compare", "Compare"),
     ("/annotate", "Annotate"),
     ("/agreement", "Agreement"),
+    ("/rejudge", "Rejudge"),
     ("/lab", "Lab"),
     ("/about", "About & data"),
 ];

@@ -1,4 +1,4 @@
-//! Agreement: how far two raters — the original judge and the annotators — agree on the
+//! Agreement: how far two raters — the original judge, rejudges and annotators — agree on the
 //! answers both rated: Cohen's κ on the verdict with % agreement and prevalence beside it,
 //! the confusion matrix, quadratic-weighted κ and Krippendorff's α on both scores, 95%
 //! bootstrap CIs over answers, per question, the disagreements, and how the verdict κ moves
@@ -26,6 +26,7 @@ use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::components::team_sync_panel::TeamSyncPanel;
+use crate::ui::judge_data::use_judges;
 use crate::ui::label_data::use_labels;
 use crate::ui::replay_data::use_replay;
 
@@ -48,6 +49,7 @@ fn degenerate(i: &Interval) -> Option<String> {
 pub fn AgreementPage() -> impl IntoView {
     let data = use_replay();
     let labels = use_labels();
+    let judges = use_judges();
     let query = use_query_map();
     let navigate = use_navigate();
     let state = Memo::new(move |_| query.with(|m| AgreementState::from_pairs(&Pairs::of(m))));
@@ -76,7 +78,10 @@ pub fn AgreementPage() -> impl IntoView {
             data.answer_text(&cat, pos)
                 .map(|t| text_hash(&t.row.answer))
         };
-        Some(Arc::new(labels.with(|r| raters(&cat, &r.labels, hash))))
+        let judged = judges.judged().get();
+        Some(Arc::new(
+            labels.with(|r| raters(&cat, &r.labels, &judged, hash)),
+        ))
     });
     // The pair: the URL's, or the judge and the first annotator.
     let chosen = Memo::new(move |_| {

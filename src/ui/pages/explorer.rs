@@ -13,6 +13,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
 use crate::judge::{Thresholds, Verdict};
+use crate::labels::agreement::Rating;
+use crate::labels::text_hash;
 use crate::replay::answer_text::AnswerText;
 use crate::replay::catalog::Catalog;
 use crate::replay::explorer::{
@@ -20,7 +22,9 @@ use crate::replay::explorer::{
 };
 use crate::replay::filter::{self, Origin, ScoreRange, Sort};
 use crate::replay::names::{self, Named};
-use crate::replay::state::{AnnotateState, ExplorerState, Pairs, fmt_num, parse_score_bound};
+use crate::replay::state::{
+    AnnotateState, ExplorerState, Pairs, RejudgeState, fmt_num, parse_score_bound,
+};
 use crate::replay::text::top_tokens;
 use crate::runs::bundle::dequantize;
 use crate::runs::logprobs::JudgeProbs;
@@ -31,6 +35,7 @@ use crate::ui::components::answer::{answer_body, score_text, scores_line, verdic
 use crate::ui::components::highlight::highlighted;
 use crate::ui::components::import_panel::ImportPanel;
 use crate::ui::components::load_status::LoadStatus;
+use crate::ui::judge_data::use_judges;
 use crate::ui::replay_data::{ReplayData, use_replay};
 
 #[component]
@@ -277,6 +282,10 @@ pub fn ExplorerPage() -> impl IntoView {
                 let queue = AnnotateState { queue: state.get(), ..AnnotateState::default() };
                 app_href(&format!("/annotate{}", queue.to_query()))
             } attr:class="button small" attr:data-testid="annotate-these">"Annotate these"</A>
+            <A href=move || {
+                let queue = RejudgeState { queue: state.get() };
+                app_href(&format!("/rejudge{}", queue.to_query()))
+            } attr:class="button small" attr:data-testid="rejudge-these">"Rejudge these"</A>
             {move || can_clear(&state.get()).then(|| view! {
                 <button class="small" data-testid="clear-all"
                     on:click=move |_| update(&|s| *s = cleared(s))>"Clear filters"</button>
@@ -363,6 +372,7 @@ fn AnswerRow(
 #[component]
 fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl IntoView {
     let data: ReplayData = use_replay();
+    let judges = use_judges();
     let file = cat.files[cat.file[pos] as usize].clone();
     let source = cat.sources[file.source as usize].clone();
     let series = cat.series[cat.series_of[pos] as usize].clone();
@@ -388,10 +398,22 @@ fn Detail(cat: Arc<Catalog>, pos: usize, state: Memo<ExplorerState>) -> impl Int
                         <dl>{t.extra.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}</dl>
                     </details>
                 });
+                let (id, hash) = (cat.answer_id(pos), text_hash(&t.answer));
+                let rejudged: Vec<(String, Rating)> = judges
+                    .judged()
+                    .get()
+                    .iter()
+                    .filter_map(|j| Some((j.info.name(), j.rating(&id, Some(hash))?)))
+                    .collect();
                 view! {
                     <p class="scores-exact" data-testid="detail-scores">
                         {format!("Judge scores: aligned {} · coherent {}", score_text(t.aligned), score_text(t.coherent))}
                     </p>
+                    {rejudged.into_iter().map(|(name, r)| view! {
+                        <p class="scores-exact" data-testid="detail-rejudge">
+                            {format!("Rejudged by {name}: aligned {} · coherent {}", score_text(r.aligned), score_text(r.coherent))}
+                        </p>
+                    }).collect_view()}
                     <h3>"Question"</h3>
                     <div class="answer-prose" data-testid="detail-question">{highlighted(&question, &q)}</div>
                     <h3>"Answer"</h3>

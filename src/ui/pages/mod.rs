@@ -9,3 +9,4 @@ pub mod figure4;
 pub mod home;
 pub mod lab;
 pub mod not_found;
+pub mod rejudge;

@@ -1,0 +1,92 @@
+//! The rejudge cache in IndexedDB (stores `judge-calls` and `judges`, see `ui::idb`): every
+//! answered call as `{id: "<call key>|<answer id>", record}` and every judge's description
+//! as `{id, record}`, `record` being the JSON of `judge::rejudge::{CallRecord, JudgeInfo}`.
+//! A reply is stored before it counts as done, so a reload resumes without calling again.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::IdbTransactionMode;
+
+use crate::judge::rejudge::{CallRecord, JudgeInfo};
+
+use super::idb::{JUDGE_CALLS, JUDGES, committed, done, js_err, open};
+
+fn row(id: &str, record: &str) -> Result<Object, String> {
+    let row = Object::new();
+    Reflect::set(&row, &JsValue::from_str("id"), &JsValue::from_str(id))
+        .and_then(|_| {
+            Reflect::set(
+                &row,
+                &JsValue::from_str("record"),
+                &JsValue::from_str(record),
+            )
+        })
+        .map_err(js_err("saving judge calls"))?;
+    Ok(row)
+}
+
+/// Store answered calls (one transaction; resolves when it has completed).
+pub async fn put_calls(records: &[CallRecord]) -> Result<(), String> {
+    let db = open().await?;
+    let tx = db
+        .transaction_with_str_and_mode(JUDGE_CALLS, IdbTransactionMode::Readwrite)
+        .map_err(js_err("saving judge calls"))?;
+    let store = tx
+        .object_store(JUDGE_CALLS)
+        .map_err(js_err("saving judge calls"))?;
+    for r in records {
+        let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
+        store
+            .put(&row(&format!("{}|{}", r.key, r.answer), &json)?.into())
+            .map_err(js_err("saving judge calls"))?;
+    }
+    committed(&tx)
+        .await
+        .map_err(|e| format!("saving judge calls: {e}"))
+}
+
+/// Store (or replace) a judge's description.
+pub async fn put_judge(info: &JudgeInfo) -> Result<(), String> {
+    let db = open().await?;
+    let json = serde_json::to_string(info).map_err(|e| e.to_string())?;
+    let request = db
+        .transaction_with_str_and_mode(JUDGES, IdbTransactionMode::Readwrite)
+        .and_then(|t| t.object_store(JUDGES))
+        .and_then(|s| s.put(&row(&info.id, &json).unwrap_or_default().into()))
+        .map_err(js_err("saving the judge"))?;
+    done(&request).await.map(|_| ())
+}
+
+async fn all_records(store: &str) -> Result<Vec<String>, String> {
+    let db = open().await?;
+    let request = db
+        .transaction_with_str(store)
+        .and_then(|t| t.object_store(store))
+        .and_then(|s| s.get_all())
+        .map_err(js_err("reading judge calls"))?;
+    let all: Array = done(&request).await?.unchecked_into();
+    Ok(all
+        .iter()
+        .filter_map(|row| {
+            Reflect::get(&row, &JsValue::from_str("record"))
+                .ok()?
+                .as_string()
+        })
+        .collect())
+}
+
+/// Everything stored: the judges and their calls (unreadable records are skipped).
+pub async fn load() -> Result<(Vec<JudgeInfo>, Vec<CallRecord>), String> {
+    let infos = all_records(JUDGES)
+        .await?
+        .iter()
+        .filter_map(|r| serde_json::from_str(r).ok())
+        .collect();
+    let calls = all_records(JUDGE_CALLS)
+        .await?
+        .iter()
+        .filter_map(|r| serde_json::from_str(r).ok())
+        .collect();
+    Ok((infos, calls))
+}
