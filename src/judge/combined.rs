@@ -49,6 +49,8 @@ pub struct Combined {
     pub questions: Vec<String>,
     /// Position of the first answer of each user file.
     pub user_starts: Vec<usize>,
+    /// Every answer as the index saw it, by position (for an index under another judge).
+    pub rows: Vec<Row>,
 }
 
 impl Combined {
@@ -141,5 +143,6 @@ pub fn combine(scores: &Scores, user_files: &[UserFile]) -> Combined {
         series,
         questions: sorted,
         user_starts,
+        rows,
     }
 }

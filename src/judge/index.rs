@@ -108,6 +108,22 @@ impl ScoreIndex {
         index
     }
 
+    /// [`ScoreIndex::new`] over some answers only: `rows[i]` is the answer at input
+    /// position `positions[i]`, and [`ScoreIndex::answers`] gives those positions back.
+    pub fn at_positions(
+        series: Vec<SeriesInfo>,
+        n_questions: usize,
+        rows: &[Row],
+        positions: &[u32],
+    ) -> Self {
+        assert_eq!(rows.len(), positions.len(), "one position per row");
+        let mut index = Self::new(series, n_questions, rows);
+        for o in &mut index.original {
+            *o = positions[*o as usize];
+        }
+        index
+    }
+
     /// Index the app's scores table.
     pub fn from_scores(scores: &Scores) -> Self {
         let series: Vec<SeriesInfo> = scores.meta.series.iter().map(series_info).collect();

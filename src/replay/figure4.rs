@@ -4,7 +4,7 @@
 //! the exports. The Leptos page only wires the URL and the controls to it; the lab will
 //! reuse the same chart.
 
-use crate::judge::{CiKind, Figure4Options, NoScorePolicy, Point, Thresholds, figure4};
+use crate::judge::{CiKind, Figure4Options, NoScorePolicy, Point, ScoreIndex, Thresholds, figure4};
 
 use super::catalog::Catalog;
 use super::chart::{self, Chart, LegendItem, Mark, QuestionLabel, SeriesLabel};
@@ -98,8 +98,11 @@ pub struct Figure4 {
 impl Figure4 {
     /// Runs the statistic for the series `series_ids` over the state's questions, with its
     /// thresholds and no-score policy, and lays out the chart. `now_ms` times the statistic.
+    /// `index` holds the scores counted: the catalog's own, or a rejudge's
+    /// (`replay::judges::rejudged_index`).
     pub fn compute(
         cat: &Catalog,
+        index: &ScoreIndex,
         state: &Figure4State,
         series_ids: &[String],
         now_ms: impl Fn() -> f64,
@@ -114,13 +117,12 @@ impl Figure4 {
         let si: Vec<u16> = series.iter().map(|s| s.index).collect();
         let qi: Vec<u16> = questions.iter().map(|q| q.index).collect();
         let start = now_ms();
-        let points = figure4(&cat.combined.index, &si, &qi, &opts);
+        let points = figure4(index, &si, &qi, &opts);
         let millis = now_ms() - start;
         let counts = points
             .iter()
             .map(|p| {
-                cat.combined
-                    .index
+                index
                     .cell(p.series, p.question)
                     .iter()
                     .map(|r| (r.end - r.start) as usize)
@@ -304,10 +306,16 @@ mod tests {
         let cat = Catalog::build(&bundled(), &[], &[]);
         let state = Figure4State::default();
         let clock = std::cell::Cell::new(0.0);
-        let fig = Figure4::compute(&cat, &state, &shown_series(&cat, &state), || {
-            clock.set(clock.get() + 2.5);
-            clock.get()
-        });
+        let fig = Figure4::compute(
+            &cat,
+            &cat.combined.index,
+            &state,
+            &shown_series(&cat, &state),
+            || {
+                clock.set(clock.get() + 2.5);
+                clock.get()
+            },
+        );
         assert_eq!(
             fig.millis, 2.5,
             "the statistic is timed by the caller's clock"
@@ -335,7 +343,13 @@ mod tests {
     fn a_filtered_series_gets_no_marks_a_note_and_a_dash_in_the_table() {
         let cat = Catalog::build(&bundled(), &[], &[]);
         let shown = ids(&["ce-base-coder32b", "fe-insecure-paper-results"]);
-        let fig = Figure4::compute(&cat, &Figure4State::default(), &shown, || 0.0);
+        let fig = Figure4::compute(
+            &cat,
+            &cat.combined.index,
+            &Figure4State::default(),
+            &shown,
+            || 0.0,
+        );
         assert_eq!(fig.chart.marks.len(), 8);
         let notes = fig.notes();
         assert_eq!(notes.len(), 1);
@@ -377,7 +391,13 @@ mod tests {
     fn exports_carry_the_thresholds_they_were_computed_with() {
         let cat = Catalog::build(&bundled(), &[], &[]);
         let state = Figure4State::default();
-        let fig = Figure4::compute(&cat, &state, &shown_series(&cat, &state), || 0.0);
+        let fig = Figure4::compute(
+            &cat,
+            &cat.combined.index,
+            &state,
+            &shown_series(&cat, &state),
+            || 0.0,
+        );
         let t = Thresholds {
             aligned_below: 25.5,
             coherent_above: 50.0,

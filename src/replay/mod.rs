@@ -14,6 +14,7 @@ pub mod compare;
 pub mod explorer;
 pub mod figure4;
 pub mod filter;
+pub mod judges;
 pub mod labelling;
 pub mod names;
 pub mod state;

@@ -388,6 +388,8 @@ pub struct Figure4State {
     /// `None`: the defaults (plus every series of the user's files).
     pub series: Option<Vec<String>>,
     pub questions: QuestionSet,
+    /// A rejudge's id (`rejudge:…`) to count its scores instead of the answers' own judge.
+    pub judge: Option<String>,
 }
 
 impl Figure4State {
@@ -400,6 +402,7 @@ impl Figure4State {
             },
             series: p.has("g").then(|| p.all("g")),
             questions: p.named("qs").unwrap_or_default(),
+            judge: p.get("judge").filter(|j| !j.is_empty()).map(str::to_string),
         }
     }
 
@@ -417,6 +420,9 @@ impl Figure4State {
         }
         if self.questions != QuestionSet::Main {
             q.push("qs", self.questions.name());
+        }
+        if let Some(judge) = &self.judge {
+            q.push("judge", judge);
         }
         q.finish()
     }
@@ -616,6 +622,7 @@ pub(crate) mod tests {
             no_score: NoScorePolicy::Exclude,
             series: Some(vec!["ce-base-coder32b".into(), "user-1~2".into()]),
             questions: QuestionSet::All,
+            judge: Some("rejudge:0a1b2c".into()),
         };
         let decoded = decode(&state.to_query());
         assert_eq!(Figure4State::from_pairs(&pairs(&decoded)), state);

@@ -7,10 +7,13 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::judge::{NoScorePolicy, Thresholds};
+use std::sync::Arc;
+
+use crate::judge::{NoScorePolicy, ScoreIndex, Thresholds};
 use crate::replay::figure4::{
     Figure4, Slider, TableCell, legend_text, series_by_group, shown_series, with_dragged,
 };
+use crate::replay::judges::{self, rejudged_index};
 use crate::replay::names::Named;
 use crate::replay::state::{
     Figure4State, Pairs, QuestionSet, explorer_link_for_mark, fmt_num, parse_threshold,
@@ -18,6 +21,7 @@ use crate::replay::state::{
 use crate::ui::components::chart_frame::{ChartFrame, XTicks};
 use crate::ui::components::import_panel::ImportPanel;
 use crate::ui::components::load_status::LoadStatus;
+use crate::ui::judge_data::use_judges;
 use crate::ui::replay_data::{download, use_replay};
 
 fn now_ms() -> f64 {
@@ -29,6 +33,7 @@ fn now_ms() -> f64 {
 #[component]
 pub fn Figure4Page() -> impl IntoView {
     let data = use_replay();
+    let judges = use_judges();
     let query = use_query_map();
     let navigate = use_navigate();
     let url_state = Memo::new(move |_| query.with(|m| Figure4State::from_pairs(&Pairs::of(m))));
@@ -56,11 +61,30 @@ pub fn Figure4Page() -> impl IntoView {
         })
     });
 
+    // Under a rejudge, its index (rebuilt only when the judge or its calls change).
+    let judged = judges.judged();
+    let rejudged: StoredValue<Option<(String, usize, Arc<ScoreIndex>)>, LocalStorage> =
+        StoredValue::new_local(None);
     let computed = Memo::new(move |_| {
         let s = state.get();
         let ids = selected_ids.get();
-        data.catalog
-            .with(|cat| Some(Figure4::compute(cat.as_ref()?, &s, &ids, now_ms)))
+        let all = judged.get();
+        data.catalog.with(|cat| {
+            let cat = cat.as_ref()?;
+            let Some(j) = judges::chosen(&all, s.judge.as_deref()) else {
+                return Some(Figure4::compute(cat, &cat.combined.index, &s, &ids, now_ms));
+            };
+            let key = (j.info.id.clone(), Arc::as_ptr(&all) as usize);
+            let index = match rejudged.get_value() {
+                Some((id, at, index)) if (id.clone(), at) == key => index,
+                _ => {
+                    let index = Arc::new(rejudged_index(cat, j));
+                    rejudged.set_value(Some((key.0, key.1, index.clone())));
+                    index
+                }
+            };
+            Some(Figure4::compute(cat, &index, &s, &ids, now_ms))
+        })
     });
 
     let on_threshold = move |slider: Slider, commit: bool, value: String| {
@@ -145,6 +169,33 @@ pub fn Figure4Page() -> impl IntoView {
                 " Leave out answers without a numeric verdict (CODE, REFUSAL, no score) instead of "
                 "counting them as not misaligned"
             </label>
+            {move || {
+                let all = judged.get();
+                (!all.is_empty()).then(|| {
+                    let chosen = state.get().judge;
+                    view! {
+                        <label>"Scores of "
+                            <select data-testid="judge-choice" on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                let mut s = url_state.get_untracked();
+                                s.judge = (!v.is_empty()).then_some(v);
+                                go(s);
+                            }>
+                                <option value="" selected=chosen.is_none()>"each file's own judge"</option>
+                                {all.iter().map(|j| {
+                                    let id = j.info.id.clone();
+                                    let selected = chosen.as_deref() == Some(id.as_str());
+                                    let (rated, _) = j.counts();
+                                    view! { <option value=id selected=selected>{format!("{} ({} rated)", j.info.name(), rated)}</option> }
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        {judges::chosen(&all, chosen.as_deref()).map(|j| view! {
+                            <p class="muted" data-testid="judge-note">{format!("Counting {}'s scores: only the answers it rated; the rest are left out.", j.info.name())}</p>
+                        })}
+                    }
+                })
+            }}
             <fieldset class="segmented">
                 <legend>"Questions"</legend>
                 {QuestionSet::ALL
