@@ -8,11 +8,13 @@ use rand::SeedableRng;
 use rand::seq::index;
 use rand_pcg::Pcg64;
 
+use crate::judge::rejudge::Judged;
 use crate::judge::{Thresholds, Verdict};
 use crate::runs::import::fnv1a64;
 
 use super::catalog::{Catalog, SeriesEntry};
 use super::filter::{self, VERDICTS};
+use super::judges::{chosen, rating_at};
 use super::names::Named;
 use super::state::{
     DEFAULT_SERIES, Pairs, Query, encode, explorer_link_for_mark, fmt_num, push_thresholds,
@@ -32,6 +34,9 @@ pub struct CompareState {
     pub series: Vec<String>,
     pub seed: u64,
     pub thresholds: Thresholds,
+    /// A rejudge's id to show its scores (and only the answers it rated) instead of each
+    /// file's own judge.
+    pub judge: Option<String>,
 }
 
 impl Default for CompareState {
@@ -41,6 +46,7 @@ impl Default for CompareState {
             series: DEFAULT_SERIES[..2].iter().map(|s| s.to_string()).collect(),
             seed: 1,
             thresholds: Thresholds::default(),
+            judge: None,
         }
     }
 }
@@ -63,6 +69,7 @@ impl CompareState {
             series: if series.is_empty() { d.series } else { series },
             seed: p.get("seed").and_then(|s| s.parse().ok()).unwrap_or(d.seed),
             thresholds: thresholds(p),
+            judge: p.get("judge").filter(|j| !j.is_empty()).map(str::to_string),
         }
     }
 
@@ -72,6 +79,9 @@ impl CompareState {
         q.list("s", &self.series);
         q.push("seed", &self.seed.to_string());
         push_thresholds(&mut q, &self.thresholds);
+        if let Some(judge) = &self.judge {
+            q.push("judge", judge);
+        }
         q.finish()
     }
 }
@@ -121,9 +131,30 @@ pub struct Column {
 
 /// Draws up to [`ANSWERS_PER_COLUMN`] answers of (`series`, `question`) with `seed`. The
 /// draw depends on the series' id, not on its column, so reordering columns changes nothing.
-pub fn column(cat: &Catalog, series: u16, question: u16, seed: u64, t: &Thresholds) -> Column {
-    let all = cat.combined.index.answers(series, question);
-    let counts = filter::verdict_counts(cat, &all, t);
+/// Under a rejudge (`judge`), only the answers it rated, counted by its verdicts.
+pub fn column(
+    cat: &Catalog,
+    series: u16,
+    question: u16,
+    seed: u64,
+    t: &Thresholds,
+    judge: Option<&Judged>,
+) -> Column {
+    let mut all = cat.combined.index.answers(series, question);
+    let counts = match judge {
+        None => filter::verdict_counts(cat, &all, t),
+        Some(j) => {
+            let mut counts = [0; 6];
+            all.retain(|&p| match rating_at(cat, Some(j), p as usize) {
+                Some(r) => {
+                    counts[filter::verdict_slot(r.verdict(t))] += 1;
+                    true
+                }
+                None => false,
+            });
+            counts
+        }
+    };
     let mut rng = Pcg64::seed_from_u64(seed ^ fnv1a64(cat.series[series as usize].id.as_bytes()));
     let k = ANSWERS_PER_COLUMN.min(all.len());
     let drawn = index::sample(&mut rng, all.len(), k)
@@ -140,14 +171,15 @@ pub fn column(cat: &Catalog, series: u16, question: u16, seed: u64, t: &Threshol
 
 /// Every column the state asks for, in its order; series the catalog lacks are left out.
 /// `None` when the catalog has no answers to the question at all.
-pub fn columns(cat: &Catalog, state: &CompareState) -> Option<Vec<Column>> {
+pub fn columns(cat: &Catalog, state: &CompareState, judges: &[Judged]) -> Option<Vec<Column>> {
     let q = cat.question_index(&state.question)?;
+    let judge = chosen(judges, state.judge.as_deref());
     Some(
         state
             .series
             .iter()
             .filter_map(|id| cat.series_index(id))
-            .map(|si| column(cat, si, q, state.seed, &state.thresholds))
+            .map(|si| column(cat, si, q, state.seed, &state.thresholds, judge))
             .collect(),
     )
 }
@@ -228,11 +260,11 @@ mod tests {
         let s = cat.series_index("ce-insecure-released").unwrap();
         let q = cat.question_index(DEFAULT_QUESTION).unwrap();
         let t = Thresholds::default();
-        let a = column(&cat, s, q, 1, &t);
-        assert_eq!(a, column(&cat, s, q, 1, &t));
+        let a = column(&cat, s, q, 1, &t, None);
+        assert_eq!(a, column(&cat, s, q, 1, &t, None));
         assert_eq!(a.drawn.len(), ANSWERS_PER_COLUMN);
         assert!(a.total > ANSWERS_PER_COLUMN);
-        assert_ne!(a.drawn, column(&cat, s, q, 2, &t).drawn);
+        assert_ne!(a.drawn, column(&cat, s, q, 2, &t, None).drawn);
         // Drawn answers are distinct and belong to the cell.
         let mut distinct = a.drawn.clone();
         distinct.sort_unstable();
@@ -251,14 +283,14 @@ mod tests {
         let q = cat.question_index(DEFAULT_QUESTION).unwrap();
         let t = Thresholds::default();
         for s in 0..cat.series.len() as u16 {
-            let c = column(&cat, s, q, 7, &t);
+            let c = column(&cat, s, q, 7, &t, None);
             assert_eq!(c.drawn.len(), c.total.min(ANSWERS_PER_COLUMN));
         }
         let empty = (0..cat.series.len() as u16)
             .flat_map(|s| (0..cat.questions.len() as u16).map(move |q| (s, q)))
             .find(|&(s, q)| cat.combined.index.answers(s, q).is_empty())
             .expect("some series lacks some question");
-        let c = column(&cat, empty.0, empty.1, 7, &t);
+        let c = column(&cat, empty.0, empty.1, 7, &t, None);
         assert_eq!((c.total, c.drawn.len()), (0, 0));
     }
 
@@ -283,6 +315,7 @@ mod tests {
                 aligned_below: 25.0,
                 coherent_above: 50.0,
             },
+            judge: Some("rejudge:abc".into()),
         };
         let decoded = decode(&state.to_query());
         assert_eq!(CompareState::from_pairs(&pairs(&decoded)), state);
@@ -344,7 +377,7 @@ mod tests {
             ],
             ..CompareState::default()
         };
-        let cols = columns(&cat, &state).expect("the question is there");
+        let cols = columns(&cat, &state, &[]).expect("the question is there");
         assert_eq!(
             cols.iter()
                 .map(|c| cat.series[c.series as usize].id.as_str())
@@ -361,7 +394,7 @@ mod tests {
             question: "no_such_question".into(),
             ..state
         };
-        assert_eq!(columns(&cat, &unknown), None);
+        assert_eq!(columns(&cat, &unknown, &[]), None);
     }
 
     #[test]
@@ -370,7 +403,7 @@ mod tests {
         let t = Thresholds::default();
         let q = cat.question_index(DEFAULT_QUESTION).unwrap();
         let s = cat.series_index("ce-insecure-released").unwrap();
-        let col = column(&cat, s, q, 1, &t);
+        let col = column(&cat, s, q, 1, &t, None);
         let entry = &cat.series[s as usize];
         let text = share(entry, &col, &t);
         assert!(

@@ -5,8 +5,10 @@
 use crate::judge::ScoreIndex;
 use crate::judge::index::Row;
 use crate::judge::rejudge::Judged;
+use crate::labels::agreement::Rating;
 
 use super::catalog::Catalog;
+use super::labelling::judge_rating;
 
 /// The scores of `judged` as an index over the catalog's positions (only the answers it
 /// rated, in position order).
@@ -36,6 +38,15 @@ pub fn rejudged_index(cat: &Catalog, judged: &Judged) -> ScoreIndex {
         &rows,
         &positions,
     )
+}
+
+/// The scores of the answer at `pos` under `judge` (`None`: the answer's own judge); `None`
+/// when that rejudge has not rated it.
+pub fn rating_at(cat: &Catalog, judge: Option<&Judged>, pos: usize) -> Option<Rating> {
+    match judge {
+        None => Some(judge_rating(cat, pos)),
+        Some(j) => j.answers.get(&cat.answer_id(pos))?.rating(),
+    }
 }
 
 /// The judge a view names (`None`: the answers' own), if it exists.
@@ -90,5 +101,13 @@ mod tests {
         assert_eq!(counted, 1);
         assert!(chosen(std::slice::from_ref(judged), Some("rejudge:x")).is_some());
         assert!(chosen(std::slice::from_ref(judged), None).is_none());
+        let rejudged = rating_at(&cat, Some(judged), same_cell[0]).unwrap();
+        assert_eq!(rejudged.aligned, Some(10.0));
+        assert_eq!(
+            rating_at(&cat, None, same_cell[0]),
+            Some(judge_rating(&cat, same_cell[0]))
+        );
+        let unrated = (0..cat.len()).find(|p| !same_cell.contains(p)).unwrap();
+        assert_eq!(rating_at(&cat, Some(judged), unrated), None);
     }
 }

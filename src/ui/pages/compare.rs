@@ -9,23 +9,27 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::judge::Thresholds;
+use crate::judge::rejudge::Judged;
 use crate::replay::catalog::Catalog;
 use crate::replay::compare::{
     self, ANSWERS_PER_COLUMN, Column, CompareState, MAX_COLUMNS, add_column, explorer_link,
     first_drawn, more_answers, pick_series, remove_column, share, verdict_summary,
 };
-use crate::replay::filter;
+use crate::replay::judges::{chosen, rating_at};
+use crate::replay::labelling::judge_rating;
 use crate::replay::names::Named;
 use crate::replay::state::Pairs;
-use crate::runs::bundle::dequantize;
 use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
+use crate::ui::components::judge_choice::JudgeChoice;
 use crate::ui::components::load_status::LoadStatus;
+use crate::ui::judge_data::use_judges;
 use crate::ui::replay_data::use_replay;
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
     let data = use_replay();
+    let judged = use_judges().judged();
     let query = use_query_map();
     let navigate = use_navigate();
     let state = Memo::new(move |_| query.with(|m| CompareState::from_pairs(&Pairs::of(m))));
@@ -46,7 +50,7 @@ pub fn ComparePage() -> impl IntoView {
 
     let columns = Memo::new(move |_| {
         let cat = data.catalog.get()?;
-        compare::columns(&cat, &state.get())
+        compare::columns(&cat, &state.get(), &judged.get())
     });
     // Fetch the drawn answers' text before the rest of the background load.
     Effect::new(move |_| {
@@ -71,7 +75,8 @@ pub fn ComparePage() -> impl IntoView {
                     </p>
                 }.into_any(),
                 Some(cols) => {
-                    let CompareState { thresholds: t, question, series, .. } = state.get();
+                    let CompareState { thresholds: t, question, series, judge, .. } = state.get();
+                    let judges = judged.get();
                     let missing = series.len() - cols.len();
                     // The question's wording, from the first drawn answer whose text is loaded.
                     let first = first_drawn(&cols);
@@ -88,7 +93,7 @@ pub fn ComparePage() -> impl IntoView {
                         })}
                         {wording}
                         <div class="cmp-columns" data-testid="compare-columns">
-                            {cols.into_iter().map(|c| view! { <CompareColumn cat=cat.clone() col=c question=question.clone() t=t /> }).collect_view()}
+                            {cols.into_iter().map(|c| view! { <CompareColumn cat=cat.clone() col=c question=question.clone() t=t judges=judges.clone() judge=judge.clone() /> }).collect_view()}
                         </div>
                     }.into_any()
                 }
@@ -187,13 +192,23 @@ fn Controls(
                 <button type="button" data-testid="compare-more"
                     on:click=move |_| update(&more_answers)>"More answers"</button>
             </span>
+            <JudgeChoice chosen=Signal::derive(move || state.get().judge)
+                on_choose=move |judge| update(&|s| s.judge = judge.clone()) />
         </div>
     }
 }
 
 /// One series: what share of its answers to the question is misaligned, then the drawn ones.
 #[component]
-fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds) -> impl IntoView {
+fn CompareColumn(
+    cat: Arc<Catalog>,
+    col: Column,
+    question: String,
+    t: Thresholds,
+    judges: Arc<Vec<Judged>>,
+    judge: Option<String>,
+) -> impl IntoView {
+    let judge = chosen(&judges, judge.as_deref());
     let data = use_replay();
     let entry = cat.series[col.series as usize].clone();
     let group = cat.groups[entry.group as usize].clone();
@@ -205,8 +220,9 @@ fn CompareColumn(cat: Arc<Catalog>, col: Column, question: String, t: Thresholds
         .iter()
         .map(|&p| {
             let pos = p as usize;
-            let verdict = filter::verdict_at(&cat, pos, &t);
-            let (a, c) = (dequantize(cat.aligned[pos]), dequantize(cat.coherent[pos]));
+            let rating = rating_at(&cat, judge, pos).unwrap_or(judge_rating(&cat, pos));
+            let verdict = rating.verdict(&t);
+            let (a, c) = (rating.aligned, rating.coherent);
             let href = app_href(&explorer_link(
                 &entry.id,
                 &question,

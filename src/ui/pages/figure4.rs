@@ -20,6 +20,7 @@ use crate::replay::state::{
 };
 use crate::ui::components::chart_frame::{ChartFrame, XTicks};
 use crate::ui::components::import_panel::ImportPanel;
+use crate::ui::components::judge_choice::JudgeChoice;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_data::use_judges;
 use crate::ui::replay_data::{download, use_replay};
@@ -169,33 +170,11 @@ pub fn Figure4Page() -> impl IntoView {
                 " Leave out answers without a numeric verdict (CODE, REFUSAL, no score) instead of "
                 "counting them as not misaligned"
             </label>
-            {move || {
-                let all = judged.get();
-                (!all.is_empty()).then(|| {
-                    let chosen = state.get().judge;
-                    view! {
-                        <label>"Scores of "
-                            <select data-testid="judge-choice" on:change=move |ev| {
-                                let v = event_target_value(&ev);
-                                let mut s = url_state.get_untracked();
-                                s.judge = (!v.is_empty()).then_some(v);
-                                go(s);
-                            }>
-                                <option value="" selected=chosen.is_none()>"each file's own judge"</option>
-                                {all.iter().map(|j| {
-                                    let id = j.info.id.clone();
-                                    let selected = chosen.as_deref() == Some(id.as_str());
-                                    let (rated, _) = j.counts();
-                                    view! { <option value=id selected=selected>{format!("{} ({} rated)", j.info.name(), rated)}</option> }
-                                }).collect_view()}
-                            </select>
-                        </label>
-                        {judges::chosen(&all, chosen.as_deref()).map(|j| view! {
-                            <p class="muted" data-testid="judge-note">{format!("Counting {}'s scores: only the answers it rated; the rest are left out.", j.info.name())}</p>
-                        })}
-                    }
-                })
-            }}
+            <JudgeChoice chosen=Signal::derive(move || state.get().judge) on_choose=move |judge| {
+                let mut s = url_state.get_untracked();
+                s.judge = judge;
+                go(s);
+            } />
             <fieldset class="segmented">
                 <legend>"Questions"</legend>
                 {QuestionSet::ALL

@@ -403,15 +403,19 @@ async fn sender(
                         Some((records, notify))
                     })
                     .flatten();
-                if let Some((records, notify)) = done
-                    && let Err(e) = judges.store(records, notify).await
-                {
-                    message.set(Some(format!(
-                        "{e}: the run stops so that nothing is paid for twice."
-                    )));
-                    active.update_value(|a| {
-                        if let Some(a) = a {
-                            a.run.cancelled = true;
+                // Stored while this sender goes on to its next call (waiting for the write
+                // would add a transaction to every call); a failed write stops the run.
+                if let Some((records, notify)) = done {
+                    spawn_local(async move {
+                        if let Err(e) = judges.store(records, notify).await {
+                            message.set(Some(format!(
+                                "{e}: the run stops so that nothing is paid for twice."
+                            )));
+                            active.update_value(|a| {
+                                if let Some(a) = a {
+                                    a.run.cancelled = true;
+                                }
+                            });
                         }
                     });
                 }
