@@ -1,6 +1,7 @@
 //! One error type for every importer, so the app can show a single kind of message:
 //! "file, line N, field `x`: what is wrong". Line numbers are 1-based physical lines of
-//! the file where the offending record (CSV) or line (JSONL, YAML) starts.
+//! the file where the offending record (CSV) or line (JSONL, YAML) starts; for an archive
+//! (an Inspect `.eval` log) they count in the entry the error names.
 
 use std::fmt;
 
@@ -9,6 +10,8 @@ use std::fmt;
 pub struct ImportError {
     /// The file name as the user knows it (not a full path).
     pub file: String,
+    /// The entry of an archive the problem is in (e.g. `samples/3_epoch_1.json`).
+    pub entry: Option<String>,
     /// 1-based line where the bad record starts, when there is one.
     pub line: Option<u64>,
     /// The column / key involved, when there is one.
@@ -64,16 +67,38 @@ pub enum ErrorKind {
     Syntax {
         detail: String,
     },
+    /// An archive (Inspect `.eval`, a ZIP) that cannot be read: cut off, damaged, or
+    /// packed in a way the importer does not read.
+    BadArchive {
+        detail: String,
+    },
+    /// An archive entry (or all of them together) unpacks to more than the importer
+    /// holds: a zip bomb, or a log too big for a browser tab.
+    TooLargeUnpacked {
+        size: u64,
+        limit: u64,
+    },
+    /// An archive listing more entries than any real log has.
+    TooManyEntries {
+        count: u64,
+        limit: u64,
+    },
 }
 
 impl ImportError {
     pub fn new(file: &str, kind: ErrorKind) -> Self {
         Self {
             file: file.to_string(),
+            entry: None,
             line: None,
             field: None,
             kind,
         }
+    }
+
+    pub fn in_entry(mut self, entry: &str) -> Self {
+        self.entry = Some(entry.to_string());
+        self
     }
 
     pub fn at_line(mut self, line: u64) -> Self {
@@ -122,6 +147,17 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::BadValue { detail } => write!(f, "{detail}"),
             ErrorKind::Syntax { detail } => write!(f, "{detail}"),
+            ErrorKind::BadArchive { detail } => write!(f, "{detail}"),
+            ErrorKind::TooLargeUnpacked { size, limit } => write!(
+                f,
+                "unpacks to {:.1} MB, over the {:.1} MB limit (a zip bomb, or a log too big to open here)",
+                *size as f64 / 1e6,
+                *limit as f64 / 1e6
+            ),
+            ErrorKind::TooManyEntries { count, limit } => write!(
+                f,
+                "archive lists {count} entries, over the limit of {limit}"
+            ),
         }
     }
 }
@@ -129,6 +165,9 @@ impl fmt::Display for ErrorKind {
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
+        if let Some(entry) = &self.entry {
+            write!(f, ", entry {entry}")?;
+        }
         if let Some(line) = self.line {
             write!(f, ", line {line}")?;
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::answer::Answer;
 use super::csv_import::CsvImport;
 use super::error::ImportError;
+use super::inspect_import::{self, InspectImport};
 use super::jsonl_import::JsonlImport;
 use super::sniff;
 
@@ -41,25 +42,44 @@ pub trait ChunkedImport {
 pub enum Format {
     Csv,
     Jsonl,
+    /// An Inspect AI log written with `log_format="json"`: one `EvalLog` object.
+    InspectJson,
+    /// An Inspect AI `.eval` log (a ZIP archive).
+    InspectEval,
 }
 
-/// By extension first; otherwise a first non-blank byte of `{` means JSON lines.
+/// By extension first; otherwise a first non-blank byte of `{` means JSON. JSON (`.json`
+/// or unnamed) is an Inspect log when its top-level object looks like one (an `eval`
+/// object beside `version` / `samples` / ...), JSON lines otherwise.
 pub fn detect_format(file_name: &str, bytes: &[u8]) -> Format {
     let lower = file_name.to_ascii_lowercase();
-    if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || lower.ends_with(".json") {
+    if lower.ends_with(".eval") {
+        return Format::InspectEval;
+    }
+    if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
         return Format::Jsonl;
+    }
+    let json = || {
+        if inspect_import::looks_like_json_log(bytes) {
+            Format::InspectJson
+        } else {
+            Format::Jsonl
+        }
+    };
+    if lower.ends_with(".json") {
+        return json();
     }
     if lower.ends_with(".csv") {
         return Format::Csv;
     }
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => Format::Jsonl,
+        Some(b'{') => json(),
         _ => Format::Csv,
     }
 }
 
-/// Start importing a file of answers (CSV or JSONL). `file_name` is used in messages,
-/// `file_id` in answer ids (see [`user_file_id`] for files the user brings).
+/// Start importing a file of answers (CSV, JSONL or an Inspect log). `file_name` is used
+/// in messages, `file_id` in answer ids (see [`user_file_id`] for files the user brings).
 pub fn open(
     file_name: &str,
     file_id: &str,
@@ -69,6 +89,8 @@ pub fn open(
     Ok(match detect_format(file_name, &bytes) {
         Format::Csv => Box::new(CsvImport::new(file_name, file_id, bytes)?),
         Format::Jsonl => Box::new(JsonlImport::new(file_name, file_id, bytes)?),
+        Format::InspectJson => Box::new(InspectImport::json(file_name, file_id, bytes)?),
+        Format::InspectEval => Box::new(InspectImport::eval(file_name, file_id, bytes)?),
     })
 }
 

@@ -1,5 +1,5 @@
-//! Real run outputs: the answer data model, importers (CSV / JSONL / YAML), the data
-//! manifest and the bundle format the app loads.
+//! Real run outputs: the answer data model, importers (CSV / JSONL / YAML / Inspect AI
+//! logs), the data manifest and the bundle format the app loads.
 //!
 //! Everything here compiles for wasm32 too (no file system outside `build`), so the
 //! browser runs the very same importers on the user's files.
@@ -10,6 +10,14 @@ pub mod columns;
 pub mod csv_import;
 pub mod error;
 pub mod import;
+pub mod inspect_import;
+/// The parts of [`inspect_import`]: the `.eval` archive and one sample as an answer.
+mod inspect {
+    pub mod archive;
+    pub mod sample;
+    #[cfg(test)]
+    mod tests;
+}
 pub mod jsonl_import;
 pub mod logprobs;
 pub mod manifest;

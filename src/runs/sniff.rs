@@ -1,6 +1,9 @@
 //! Cheap checks that run before any parser sees the bytes: size, emptiness, binary content.
 //! They exist so that a dropped photo or a 2 GB dump gets a clear message instead of a
 //! frozen tab or a confusing parse error on "line 1".
+//!
+//! Text formats go through [`check_content`], which turns away ZIP archives like any
+//! binary; Inspect `.eval` logs, which are ZIP archives, go through [`check_archive`].
 
 use super::error::{ErrorKind, ImportError};
 
@@ -42,12 +45,33 @@ pub fn check_content(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// Size and emptiness checks for a ZIP archive (an Inspect `.eval` log), and that it
+/// starts like one: a local file header, or the end record of an empty archive.
+pub fn check_archive(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
+    check_size(file, bytes.len() as u64)?;
+    if bytes.is_empty() {
+        return Err(ImportError::new(file, ErrorKind::Empty));
+    }
+    if bytes.starts_with(ZIP_LOCAL_HEADER) || bytes.starts_with(b"PK\x05\x06") {
+        return Ok(());
+    }
+    let found = binary_signature(bytes).unwrap_or("text");
+    Err(ImportError::new(
+        file,
+        ErrorKind::BadArchive {
+            detail: format!("an .eval log is a ZIP archive, but this file is not one ({found})"),
+        },
+    ))
+}
+
+const ZIP_LOCAL_HEADER: &[u8] = b"PK\x03\x04";
+
 /// Known signatures first (more helpful message), then NUL bytes, which never occur in
 /// the text formats we read.
 fn binary_signature(bytes: &[u8]) -> Option<&'static str> {
     const SIGNATURES: &[(&[u8], &str)] = &[
         (&[0x1f, 0x8b], "gzip"),
-        (b"PK\x03\x04", "zip / xlsx"),
+        (ZIP_LOCAL_HEADER, "zip / xlsx"),
         (b"%PDF", "PDF"),
         (b"\x89PNG", "PNG image"),
         (&[0xff, 0xd8, 0xff], "JPEG image"),

@@ -1,5 +1,6 @@
 //! The user's own files: drop or pick a CSV / JSONL of answers (the paper's format or the
-//! authors'), watch it parse, see it join the views; listed with a remove button.
+//! authors') or an Inspect AI log, watch it parse, see it join the views; listed with a
+//! remove button.
 //! A bad file shows the importer's message (file, line, field) and nothing else changes.
 
 use leptos::prelude::*;
@@ -24,10 +25,10 @@ pub fn ImportPanel() -> impl IntoView {
                 <p>
                     "Drop your own answers here (CSV or JSONL with "
                     <code>"question, answer, question_id, aligned, coherent"</code>
-                    ", optional "<code>"model"</code>"), or "
+                    ", optional "<code>"model"</code>", or an Inspect AI log: "<code>".eval"</code>" / "<code>".json"</code>"), or "
                     <label class="file-pick">
                         "choose files"
-                        <input type="file" multiple accept=".csv,.jsonl,.ndjson,.json,text/csv" data-testid="file-input"
+                        <input type="file" multiple accept=".csv,.jsonl,.ndjson,.json,.eval,text/csv" data-testid="file-input"
                             on:change=move |ev| {
                                 let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
                                 data.import(files_of(input.files()));
