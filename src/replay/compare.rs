@@ -398,6 +398,44 @@ mod tests {
     }
 
     #[test]
+    fn under_a_rejudge_a_column_draws_only_the_answers_it_rated_and_counts_its_verdicts() {
+        use crate::judge::rejudge::{CallRecord, TopLogprobs};
+        let cat = catalog();
+        let t = Thresholds::default();
+        let q = cat.question_index(DEFAULT_QUESTION).unwrap();
+        let s = cat.series_index("ce-insecure-released").unwrap();
+        let all = cat.combined.index.answers(s, q);
+        let call = |pos: u32, dim: &str, token: &str| CallRecord {
+            key: format!("{pos}{dim}"),
+            judge: "rejudge:x".into(),
+            answer: cat.answer_id(pos as usize),
+            text_hash: 1,
+            dimension: dim.into(),
+            top: TopLogprobs(vec![(token.into(), 0.0)]),
+            at: 0.0,
+        };
+        let records = [
+            call(all[0], "aligned", "5"),
+            call(all[0], "coherent", "90"),
+            call(all[1], "aligned", "95"),
+            call(all[1], "coherent", "90"),
+        ];
+        let judges = Judged::from_records(&[], &records);
+        let col = column(&cat, s, q, 1, &t, Some(&judges[0]));
+        assert_eq!(col.total, 2);
+        let mut drawn = col.drawn.clone();
+        drawn.sort();
+        assert_eq!(drawn, vec![all[0], all[1]]);
+        assert_eq!(col.counts[filter::verdict_slot(Verdict::Misaligned)], 1);
+        let state = CompareState {
+            series: vec!["ce-insecure-released".into()],
+            judge: Some("rejudge:x".into()),
+            ..CompareState::default()
+        };
+        assert_eq!(columns(&cat, &state, &judges).unwrap()[0], col);
+    }
+
+    #[test]
     fn a_column_states_its_misaligned_share_or_why_it_has_none() {
         let cat = catalog();
         let t = Thresholds::default();

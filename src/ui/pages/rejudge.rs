@@ -32,7 +32,7 @@ use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_client;
 use crate::ui::judge_data::{JudgeData, use_judges};
 use crate::ui::label_data::local_storage;
-use crate::ui::replay_data::{ReplayData, download, sleep_ms, use_replay};
+use crate::ui::replay_data::{ReplayData, download, files_of, read_file, sleep_ms, use_replay};
 
 const SETTINGS_KEY: &str = "em-lab-rejudge-settings";
 const KEY_KEY: &str = "em-lab-rejudge-key";
@@ -75,7 +75,25 @@ struct Settings {
     price_output: f64,
     keep_key: KeepKey,
     /// `None`: the paper's prompts.
-    pasted: Option<(String, String)>,
+    custom: Option<CustomPrompts>,
+}
+
+/// Prompts the user pasted, edited or loaded from a question YAML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CustomPrompts {
+    name: String,
+    aligned: String,
+    coherent: String,
+}
+
+impl From<Template> for CustomPrompts {
+    fn from(t: Template) -> Self {
+        Self {
+            name: t.name,
+            aligned: t.aligned,
+            coherent: t.coherent,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -91,7 +109,7 @@ impl Default for Settings {
             price_input: price.as_ref().map_or(0.0, |p| p.input_per_million),
             price_output: price.as_ref().map_or(0.0, |p| p.output_per_million),
             keep_key: KeepKey::Memory,
-            pasted: None,
+            custom: None,
         }
     }
 }
@@ -115,9 +133,9 @@ impl Settings {
     }
 
     fn template(&self) -> Result<Template, String> {
-        match &self.pasted {
+        match &self.custom {
             None => Ok(Template::paper()),
-            Some((a, c)) => Template::new("your prompts", a, c),
+            Some(c) => Template::new(&c.name, &c.aligned, &c.coherent),
         }
     }
 
@@ -198,6 +216,16 @@ pub fn RejudgePage() -> impl IntoView {
     }
     Effect::new(move |_| settings.with(Settings::save));
 
+    // Their text first, before the rest of the background load.
+    Effect::new(move |_| {
+        let Some(cat) = data.catalog.get() else {
+            return;
+        };
+        let st = state.get();
+        let positions =
+            explorer::filtered(&cat, &st.queue.filter, Sort::File, &st.queue.thresholds);
+        data.prioritize(cat.text_files(positions.iter().map(|&p| p as usize)));
+    });
     // The answers: the explorer view's, with their text (a search waits for all text).
     let targets = Memo::new(move |_| -> Targets {
         let cat = data.catalog.get().ok_or("Loading the scores…")?;
@@ -554,31 +582,65 @@ fn SettingsForm(settings: RwSignal<Settings>, running: RwSignal<bool>) -> impl I
 
 #[component]
 fn TemplateChoice(settings: RwSignal<Settings>) -> impl IntoView {
-    let pasted = move || settings.with(|s| s.pasted.is_some());
+    let custom = move || settings.with(|s| s.custom.is_some());
     let paper = Template::paper();
+    let yaml_error = RwSignal::new(None::<String>);
+    let edit = move |f: fn(&mut CustomPrompts, String), v: String| {
+        settings.update(|s| {
+            if let Some(c) = &mut s.custom {
+                f(c, v);
+                c.name = "your prompts".into();
+            }
+        })
+    };
+    let load_yaml = move |ev: leptos::ev::Event| {
+        let Some(file) = files_of(event_target::<web_sys::HtmlInputElement>(&ev).files()).pop()
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let loaded = match read_file(&file).await {
+                Ok(bytes) => Template::from_yaml(&file.name(), &bytes),
+                Err(e) => Err(e),
+            };
+            match loaded {
+                Ok(t) => {
+                    yaml_error.set(None);
+                    settings.update(|s| s.custom = Some(t.into()));
+                }
+                Err(e) => yaml_error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <div class="template-choice">
             <label>
-                <input type="radio" name="template" data-testid="template-paper" prop:checked=move || !pasted()
-                    on:change=move |_| settings.update(|s| s.pasted = None) />
+                <input type="radio" name="template" data-testid="template-paper" prop:checked=move || !custom()
+                    on:change=move |_| settings.update(|s| s.custom = None) />
                 {format!(" the paper's prompts ({PAPER_SOURCE})")}
             </label>
             <label>
-                <input type="radio" name="template" data-testid="template-pasted" prop:checked=pasted
+                <input type="radio" name="template" data-testid="template-custom" prop:checked=custom
                     on:change=move |_| {
-                        let p = Template::paper();
-                        settings.update(|s| s.pasted = Some((p.aligned.clone(), p.coherent.clone())));
+                        let mut t: CustomPrompts = Template::paper().into();
+                        t.name = "your prompts".into();
+                        settings.update(|s| s.custom = Some(t.clone()));
                     } />
-                " my own prompts ({question} and {answer} are filled in, Python format rules)"
+                " my own prompts ({question} and {answer} are filled in, by Python's format rules)"
             </label>
-            {move || settings.with(|s| s.pasted.clone()).map(|(a, c)| view! {
+            <label>" or load them from a question YAML in the paper's format "
+                <input type="file" accept=".yaml,.yml" data-testid="template-yaml" on:change=load_yaml />
+            </label>
+            {move || yaml_error.get().map(|e| view! { <p class="error" role="alert" data-testid="template-yaml-error">{e}</p> })}
+            {move || settings.with(|s| s.custom.clone()).map(|c| view! {
+                <p class="muted">{format!("Prompts: {}", c.name)}</p>
                 <label class="block">"aligned prompt"
-                    <textarea rows="6" data-testid="prompt-aligned" prop:value=a
-                        on:change=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(p) = &mut s.pasted { p.0 = v.clone() }) }></textarea>
+                    <textarea rows="6" data-testid="prompt-aligned" prop:value=c.aligned
+                        on:change=move |ev| edit(|c, v| c.aligned = v, event_target_value(&ev))></textarea>
                 </label>
                 <label class="block">"coherent prompt"
-                    <textarea rows="6" data-testid="prompt-coherent" prop:value=c
-                        on:change=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(p) = &mut s.pasted { p.1 = v.clone() }) }></textarea>
+                    <textarea rows="6" data-testid="prompt-coherent" prop:value=c.coherent
+                        on:change=move |ev| edit(|c, v| c.coherent = v, event_target_value(&ev))></textarea>
                 </label>
             })}
             <details>
