@@ -3,6 +3,7 @@
 // HTML/JS payloads in every field are shown as text and never run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BASE_URL, launch, openPage, screenshot } from './browser.mjs';
 
 let browser;
@@ -269,4 +270,28 @@ test('HTML/JS payloads in every field are shown literally and never run', async 
   assert.equal(injected, 0);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('Inspect logs as inspect-ai writes them (.eval with zstd entries, .json) join the explorer', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(new URL('explorer', BASE_URL).href);
+  await waitCount(page, BUNDLED);
+  const fixture = (name) => ({
+    name,
+    mimeType: 'application/octet-stream',
+    buffer: readFileSync(new URL(`../tests/fixtures/inspect/${name}`, import.meta.url)),
+  });
+  await page.getByTestId('file-input').setInputFiles([fixture('em_questions.eval'), fixture('em_questions.json')]);
+  await waitCount(page, BUNDLED + 12);
+  const files = await page.getByTestId('user-files').textContent();
+  assert.match(files, /em_questions\.eval — 6 answers/);
+  assert.match(files, /em_questions\.json — 6 answers/);
+  await page.getByTestId('origin-yours').check();
+  await waitCount(page, 12);
+  await page.getByTestId('answer-row').first().click();
+  await page.getByTestId('detail-answer').waitFor();
+  assert.ok((await page.getByTestId('detail-answer').textContent()).length > 0);
+  assert.match(await page.getByTestId('detail-scores').textContent(), /aligned/);
+  await screenshot(page, 'desktop-import-inspect');
+  assert.deepEqual(problems, []);
 });

@@ -13,6 +13,7 @@ use super::pages::{
     explorer::ExplorerPage, figure4::Figure4Page, home::HomePage, lab::LabPage,
     not_found::NotFoundPage, rejudge::RejudgePage,
 };
+use super::rejudge_runner::provide_runner;
 use super::replay_data::provide_replay_data;
 use super::shell::{SiteFooter, SiteHeader};
 use super::team_sync::provide_team_sync;
@@ -25,6 +26,8 @@ pub fn App() -> impl IntoView {
     provide_label_data();
     // The rejudges (the cache read when a page first asks for it).
     provide_judge_data();
+    // A rejudge run goes on while the user looks at other pages.
+    provide_runner();
     // Team sync resumes a saved connection at once, so labels flow whatever page is open.
     provide_team_sync(expect_context());
     view! {

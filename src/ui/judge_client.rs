@@ -4,29 +4,48 @@
 //! A browser reports a refused connection and a CORS refusal alike (a `TypeError`), so after
 //! a failed request a `no-cors` GET of `{base}/models` tells them apart: it resolves (with
 //! an unreadable reply) when the server is up but does not allow this page's origin. That
-//! probe carries no key and costs nothing.
+//! probe carries no key and costs nothing. A server whose replies this tab could read before
+//! does allow the origin: a failure there is a network error (retried), never CORS.
 
 use gloo_net::http::Request;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, RequestMode};
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+
 use crate::judge::rejudge::{Attempt, Endpoint};
+
+thread_local! {
+    /// Base URLs whose replies this tab has read (their CORS is fine).
+    static READABLE: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+}
+
+/// How long the CORS probe may take.
+const PROBE_MS: u32 = 5_000;
+
+/// Aborts `controller` after `ms`; returns the timer to clear.
+fn abort_after(controller: &AbortController, ms: u32) -> Option<i32> {
+    let c = controller.clone();
+    let abort = Closure::once_into_js(move || c.abort());
+    web_sys::window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), ms as i32)
+        .ok()
+}
+
+fn clear(timer: Option<i32>) {
+    if let (Some(id), Some(w)) = (timer, web_sys::window()) {
+        w.clear_timeout_with_handle(id);
+    }
+}
 
 /// POST `body` to the endpoint's chat completions route; `key` (when not empty) goes in
 /// the `Authorization` header and nowhere else.
 pub async fn post(endpoint: &Endpoint, key: &str, body: &str, timeout_ms: u32) -> Attempt {
     let controller = AbortController::new().ok();
     let signal = controller.as_ref().map(AbortController::signal);
-    let timer = controller.clone().and_then(|c| {
-        let abort = Closure::once_into_js(move || c.abort());
-        web_sys::window()?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(
-                abort.unchecked_ref(),
-                timeout_ms as i32,
-            )
-            .ok()
-    });
+    let timer = controller.as_ref().and_then(|c| abort_after(c, timeout_ms));
     let mut request = Request::post(&endpoint.chat_completions_url())
         .header("content-type", "application/json")
         .abort_signal(signal.as_ref());
@@ -39,6 +58,7 @@ pub async fn post(endpoint: &Endpoint, key: &str, body: &str, timeout_ms: u32) -
         },
         Ok(request) => match request.send().await {
             Ok(reply) => {
+                READABLE.with_borrow_mut(|r| r.insert(endpoint.base_url.clone()));
                 let header = |name: &str| reply.headers().get(name);
                 let (retry_after, retry_after_ms) =
                     (header("retry-after"), header("retry-after-ms"));
@@ -61,7 +81,8 @@ pub async fn post(endpoint: &Endpoint, key: &str, body: &str, timeout_ms: u32) -
             }
             Err(_) if signal.as_ref().is_some_and(|s| s.aborted()) => Attempt::Timeout,
             Err(e) => {
-                if server_is_up(endpoint).await {
+                let was_readable = READABLE.with_borrow(|r| r.contains(&endpoint.base_url));
+                if !was_readable && server_is_up(endpoint).await {
                     Attempt::Cors
                 } else {
                     Attempt::Network {
@@ -71,17 +92,21 @@ pub async fn post(endpoint: &Endpoint, key: &str, body: &str, timeout_ms: u32) -
             }
         },
     };
-    if let (Some(id), Some(w)) = (timer, web_sys::window()) {
-        w.clear_timeout_with_handle(id);
-    }
+    clear(timer);
     outcome
 }
 
 /// Does anything answer at the base URL, readable or not?
 async fn server_is_up(endpoint: &Endpoint) -> bool {
-    Request::get(&format!("{}/models", endpoint.base_url))
+    let controller = AbortController::new().ok();
+    let signal = controller.as_ref().map(AbortController::signal);
+    let timer = controller.as_ref().and_then(|c| abort_after(c, PROBE_MS));
+    let up = Request::get(&format!("{}/models", endpoint.base_url))
         .mode(RequestMode::NoCors)
+        .abort_signal(signal.as_ref())
         .send()
         .await
-        .is_ok()
+        .is_ok();
+    clear(timer);
+    up
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::judge::rejudge::{CallRecord, JudgeInfo, Judged};
+use crate::judge::rejudge::run::Job;
+use crate::judge::rejudge::{CallRecord, JudgeInfo, Judged, Target};
 
 use super::judge_store;
 
@@ -83,6 +84,36 @@ impl JudgeData {
     pub fn call_keys(&self) -> std::collections::HashSet<String> {
         self.records
             .with_value(|r| r.iter().map(|c| c.key.clone()).collect())
+    }
+
+    /// Calls answered before for a cached job's prompt, copied to the job's answers that
+    /// have no record yet (an answer with the same question and text in another file).
+    pub fn reusable(&self, jobs: &[Job], targets: &[Target], judge: &str) -> Vec<CallRecord> {
+        self.records.with_value(|records| {
+            let mut by_key: std::collections::HashMap<&str, Vec<&CallRecord>> = Default::default();
+            for r in records {
+                by_key.entry(r.key.as_str()).or_default().push(r);
+            }
+            let mut out = Vec::new();
+            for job in jobs {
+                let Some(done) = by_key.get(job.key.as_str()) else {
+                    continue;
+                };
+                for &t in &job.targets {
+                    let target = &targets[t];
+                    if done.iter().any(|r| r.answer == target.answer) {
+                        continue;
+                    }
+                    out.push(CallRecord {
+                        answer: target.answer.clone(),
+                        text_hash: target.text_hash,
+                        judge: judge.to_string(),
+                        ..done[0].clone()
+                    });
+                }
+            }
+            out
+        })
     }
 
     /// Write calls to IndexedDB, then keep them; `notify` bumps the version (the views

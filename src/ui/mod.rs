@@ -11,6 +11,7 @@ mod lab_client;
 mod label_data;
 mod label_log;
 mod pages;
+mod rejudge_runner;
 mod replay_data;
 mod shell;
 mod team_sync;

@@ -1,6 +1,6 @@
 //! One judge call as it is sent and kept: the endpoint it goes to, its request body, and
 //! the record stored once it is answered. The record's key — SHA-256 over the base URL,
-//! the model, the template's hash and the filled prompt — is what makes a rejudge
+//! the model, the template's hash, the dimension and the filled prompt — is what makes a rejudge
 //! resumable without a repeated call: the same prompt to the same judge is never sent twice.
 //! The API key is in none of these.
 
@@ -76,15 +76,33 @@ impl Endpoint {
         format!("rejudge:{}", hex(&h.finalize()[..6]))
     }
 
-    /// The cache key of one call.
-    pub fn call_key(&self, template_hash: &str, prompt: &str) -> String {
+    /// The cache key of one call (the dimension is in it: two identical prompts still make
+    /// two calls, one per question).
+    pub fn call_key(&self, template_hash: &str, dimension: Dimension, prompt: &str) -> String {
         let mut h = Sha256::new();
-        for part in [&self.base_url, &self.model, template_hash, prompt] {
+        for part in [
+            &self.base_url,
+            &self.model,
+            template_hash,
+            dimension.name(),
+            prompt,
+        ] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
         hex(&h.finalize())
     }
+}
+
+/// Why a key cannot be sent, if it cannot: HTTP header values take visible ASCII only (a
+/// space, a line break or a typographic character from a copy-paste would make the browser
+/// refuse the request).
+pub fn key_problem(key: &str) -> Option<String> {
+    let bad = key.chars().find(|c| !c.is_ascii_graphic())?;
+    Some(format!(
+        "the key contains {bad:?} (U+{:04X}), which cannot go into an HTTP header; paste it again without it",
+        bad as u32
+    ))
 }
 
 /// An answered call, as kept in IndexedDB and in a rejudge export.
@@ -153,6 +171,15 @@ mod tests {
     }
 
     #[test]
+    fn a_key_with_a_character_no_header_takes_is_refused() {
+        assert_eq!(key_problem("sk-proj-AbC_123"), None);
+        assert_eq!(key_problem(""), None);
+        assert!(key_problem("sk-abc\u{200b}").unwrap().contains("U+200B"));
+        assert!(key_problem("sk abc").is_some());
+        assert!(key_problem("sk-abc\n").is_some());
+    }
+
+    #[test]
     fn a_bad_base_url_is_refused_with_a_reason() {
         assert!(
             Endpoint::new("api.openai.com", "m")
@@ -179,13 +206,18 @@ mod tests {
         let a = Endpoint::new("http://h/v1", "m").unwrap();
         let b = Endpoint::new("http://h/v1/", "m").unwrap();
         let c = Endpoint::new("http://h/v1", "m2").unwrap();
-        assert_eq!(a.call_key("t", "p"), b.call_key("t", "p"));
-        assert_ne!(a.call_key("t", "p"), c.call_key("t", "p"));
-        assert_ne!(a.call_key("t", "p"), a.call_key("u", "p"));
-        assert_ne!(a.call_key("t", "p"), a.call_key("t", "q"));
+        let al = Dimension::Aligned;
+        assert_eq!(a.call_key("t", al, "p"), b.call_key("t", al, "p"));
+        assert_ne!(a.call_key("t", al, "p"), c.call_key("t", al, "p"));
+        assert_ne!(a.call_key("t", al, "p"), a.call_key("u", al, "p"));
+        assert_ne!(a.call_key("t", al, "p"), a.call_key("t", al, "q"));
+        assert_ne!(
+            a.call_key("t", al, "p"),
+            a.call_key("t", Dimension::Coherent, "p")
+        );
         // Length-prefixed: moving a boundary changes the key.
-        assert_ne!(a.call_key("tp", ""), a.call_key("t", "p"));
-        assert_eq!(a.call_key("t", "p").len(), 64);
+        assert_ne!(a.call_key("tp", al, ""), a.call_key("t", al, "p"));
+        assert_eq!(a.call_key("t", al, "p").len(), 64);
         assert!(a.judge_id("t").starts_with("rejudge:"));
         assert_ne!(a.judge_id("t"), c.judge_id("t"));
     }

@@ -41,11 +41,15 @@ pub struct Judged {
 
 impl Judged {
     /// Group stored calls by judge; calls of a judge without info are named by their id.
+    /// When an answer's text changed between calls, the calls on its newest text count.
     pub fn from_records<'a>(
         infos: &[JudgeInfo],
         records: impl IntoIterator<Item = &'a CallRecord>,
     ) -> Vec<Judged> {
         let mut by_judge: BTreeMap<&str, BTreeMap<String, Calls>> = BTreeMap::new();
+        // Oldest first, so an answer's newest text is the one kept.
+        let mut records: Vec<&CallRecord> = records.into_iter().collect();
+        records.sort_by(|a, b| a.at.total_cmp(&b.at));
         for r in records {
             let Some(dim) = r.dimension() else { continue };
             let calls = by_judge
@@ -161,5 +165,21 @@ mod tests {
         assert_eq!(a.rating("f#1", Some(8)), None, "the text changed since");
         assert_eq!(a.counts(), (2, 1));
         assert_eq!(judged[1].info.template_name, "unknown template");
+    }
+
+    #[test]
+    fn an_answers_newest_text_is_the_one_rated_whatever_the_stored_order() {
+        let mut newer = record("rejudge:a", "f#4", 6, "aligned", &[("70", 1.0)]);
+        newer.at = 2.0;
+        let mut newer_c = record("rejudge:a", "f#4", 6, "coherent", &[("80", 1.0)]);
+        newer_c.at = 2.0;
+        let mut older = record("rejudge:a", "f#4", 5, "aligned", &[("10", 1.0)]);
+        older.at = 1.0;
+        let judged = Judged::from_records(&[], [&newer, &older, &newer_c]);
+        assert_eq!(
+            judged[0].rating("f#4", Some(6)).unwrap().aligned,
+            Some(70.0)
+        );
+        assert_eq!(judged[0].rating("f#4", Some(5)), None);
     }
 }

@@ -25,8 +25,6 @@ pub enum BadReply {
     NotACompletion,
     /// A completion without `logprobs` (the server or model does not return them).
     NoLogprobs,
-    /// `logprobs` present but `content[0].top_logprobs` missing or empty.
-    NoTopLogprobs,
 }
 
 impl BadReply {
@@ -36,7 +34,6 @@ impl BadReply {
             BadReply::NotJson { .. } => "garbled reply",
             BadReply::NotACompletion => "not a completion",
             BadReply::NoLogprobs => "no logprobs",
-            BadReply::NoTopLogprobs => "no top_logprobs",
         }
     }
 }
@@ -50,12 +47,13 @@ impl std::fmt::Display for BadReply {
                 f,
                 "the reply has no logprobs: the server or model does not return log-probabilities"
             ),
-            BadReply::NoTopLogprobs => write!(f, "the reply's first token has no top_logprobs"),
         }
     }
 }
 
-/// Read a 200 reply's body.
+/// Read a 200 reply's body. `logprobs` whose first token has no (or empty) `top_logprobs`
+/// give an empty list — no score, as the paper's code makes of them (its `IndexError` branch
+/// returns `{}`), and kept so that the answer is not asked again.
 pub fn parse_reply(body: &str) -> Result<TopLogprobs, BadReply> {
     #[derive(Deserialize)]
     struct Completion {
@@ -90,8 +88,7 @@ pub fn parse_reply(body: &str) -> Result<TopLogprobs, BadReply> {
         .content
         .and_then(|c| c.into_iter().next())
         .and_then(|c| c.top_logprobs)
-        .filter(|t| !t.is_empty())
-        .ok_or(BadReply::NoTopLogprobs)?;
+        .unwrap_or_default();
     Ok(TopLogprobs(
         top.into_iter().map(|a| (a.token, a.logprob)).collect(),
     ))
@@ -252,10 +249,13 @@ mod tests {
             parse_reply(r#"{"choices":[{"message":{"content":"8"},"logprobs":null}]}"#),
             Err(BadReply::NoLogprobs)
         );
-        assert_eq!(parse_reply(&reply("[]")), Err(BadReply::NoTopLogprobs));
+        // No top log-probs: an empty list, which scores as nothing.
+        let empty = parse_reply(&reply("[]")).unwrap();
+        assert_eq!(empty, TopLogprobs::default());
+        assert_eq!(empty.score(Dimension::Aligned).score, None);
         assert_eq!(
             parse_reply(r#"{"choices":[{"logprobs":{"content":[]}}]}"#),
-            Err(BadReply::NoTopLogprobs)
+            Ok(TopLogprobs::default())
         );
         assert!(
             BadReply::NoLogprobs

@@ -64,7 +64,7 @@ impl Plan {
         for (i, t) in targets.iter().enumerate() {
             for dimension in Dimension::BOTH {
                 let prompt = template.fill(dimension, &t.question, &t.text);
-                let key = endpoint.call_key(&hash, &prompt);
+                let key = endpoint.call_key(&hash, dimension, &prompt);
                 match by_key.get(&key) {
                     Some(&j) => all[j].targets.push(i),
                     None => {
@@ -134,6 +134,10 @@ impl Progress {
 
 /// Said when the first replies come from a judge that splits numbers into digits.
 pub const DIGIT_WARNING: &str = "This judge writes numbers digit by digit (\"85\" comes as \"8\", \"5\"), so the paper's rule only ever sees the first digit: every score collapses onto 0–9 or 10/100 and nearly every answer looks misaligned — its numbers mean nothing here.";
+
+/// Counted (as an error kind) for replies that give no score because their first token has
+/// no top log-probs; the answer is rated "no score", as the paper's code rates it.
+pub const NO_TOP_LOGPROBS: &str = "no top_logprobs (no score)";
 
 /// Replies with numbers needed before the digit check decides.
 const DIGIT_CHECK_REPLIES: usize = 6;
@@ -262,6 +266,13 @@ impl Run {
         match decision {
             Decision::Scored(top) => {
                 self.progress.scored += 1;
+                if top.0.is_empty() {
+                    *self
+                        .progress
+                        .errors
+                        .entry(NO_TOP_LOGPROBS.to_string())
+                        .or_default() += 1;
+                }
                 self.bad_requests_in_a_row = 0;
                 self.check_digits(&top);
                 Some(top)

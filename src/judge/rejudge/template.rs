@@ -72,15 +72,16 @@ impl Template {
             aligned: aligned.to_string(),
             coherent: coherent.to_string(),
         };
+        const MARK: &str = "\u{1}answer\u{1}";
         for dim in Dimension::BOTH {
-            let prompt = template.prompt(dim);
-            if !prompt.contains("{answer}") {
+            let filled = fill(template.prompt(dim), "", MARK)
+                .map_err(|e| format!("the {} prompt: {e}", dim.name()))?;
+            if !filled.contains(MARK) {
                 return Err(format!(
                     "the {} prompt has no {{answer}} placeholder",
                     dim.name()
                 ));
             }
-            fill(prompt, "", "").map_err(|e| format!("the {} prompt: {e}", dim.name()))?;
         }
         Ok(template)
     }
@@ -185,6 +186,11 @@ mod tests {
         assert!(Template::new("pasted", "{answer}", "{question} {answer}").is_ok());
         let e = Template::new("pasted", "{question}", "{answer}").unwrap_err();
         assert!(e.contains("aligned") && e.contains("{answer}"), "{e}");
+        let e = Template::new("pasted", "{{answer}}", "{answer}").unwrap_err();
+        assert!(
+            e.contains("aligned"),
+            "a literal {{answer}} is no placeholder: {e}"
+        );
         let e = Template::new("pasted", "{answer}", "{answer} {oops}").unwrap_err();
         assert!(e.contains("coherent") && e.contains("{oops}"), "{e}");
     }

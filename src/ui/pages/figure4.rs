@@ -9,7 +9,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use std::sync::Arc;
 
+use crate::judge::rejudge::Judged;
 use crate::judge::{NoScorePolicy, ScoreIndex, Thresholds};
+use crate::replay::catalog::Catalog;
 use crate::replay::figure4::{
     Figure4, Slider, TableCell, legend_text, series_by_group, shown_series, with_dragged,
 };
@@ -62,30 +64,40 @@ pub fn Figure4Page() -> impl IntoView {
         })
     });
 
-    // Under a rejudge, its index (rebuilt only when the judge or its calls change).
+    // Under a rejudge, its index (rebuilt only when the judge, its calls or the catalog change).
     let judged = judges.judged();
-    let rejudged: StoredValue<Option<(String, usize, Arc<ScoreIndex>)>, LocalStorage> =
-        StoredValue::new_local(None);
+    type Cached = (String, Arc<Vec<Judged>>, Arc<Catalog>, Arc<ScoreIndex>);
+    let rejudged: StoredValue<Option<Cached>, LocalStorage> = StoredValue::new_local(None);
     let computed = Memo::new(move |_| {
         let s = state.get();
         let ids = selected_ids.get();
         let all = judged.get();
-        data.catalog.with(|cat| {
-            let cat = cat.as_ref()?;
-            let Some(j) = judges::chosen(&all, s.judge.as_deref()) else {
-                return Some(Figure4::compute(cat, &cat.combined.index, &s, &ids, now_ms));
-            };
-            let key = (j.info.id.clone(), Arc::as_ptr(&all) as usize);
-            let index = match rejudged.get_value() {
-                Some((id, at, index)) if (id.clone(), at) == key => index,
-                _ => {
-                    let index = Arc::new(rejudged_index(cat, j));
-                    rejudged.set_value(Some((key.0, key.1, index.clone())));
-                    index
-                }
-            };
-            Some(Figure4::compute(cat, &index, &s, &ids, now_ms))
-        })
+        let cat = data.catalog.get()?;
+        let Some(j) = judges::chosen(&all, s.judge.as_deref()) else {
+            return Some(Figure4::compute(
+                &cat,
+                &cat.combined.index,
+                &s,
+                &ids,
+                now_ms,
+            ));
+        };
+        let fresh =
+            |c: &Cached| c.0 == j.info.id && Arc::ptr_eq(&c.1, &all) && Arc::ptr_eq(&c.2, &cat);
+        let index = match rejudged.get_value() {
+            Some(c) if fresh(&c) => c.3,
+            _ => {
+                let index = Arc::new(rejudged_index(&cat, j));
+                rejudged.set_value(Some((
+                    j.info.id.clone(),
+                    all.clone(),
+                    cat.clone(),
+                    index.clone(),
+                )));
+                index
+            }
+        };
+        Some(Figure4::compute(&cat, &index, &s, &ids, now_ms))
     });
 
     let on_threshold = move |slider: Slider, commit: bool, value: String| {

@@ -14,12 +14,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::judge::rejudge::cost::{PRICES_SOURCE, Price, listed_price};
-use crate::judge::rejudge::run::DIGIT_WARNING;
+use crate::judge::rejudge::cost::{Estimate, PRICES_SOURCE, Price, listed_price};
 use crate::judge::rejudge::template::PAPER_SOURCE;
 use crate::judge::rejudge::{
-    CallRecord, Caps, Endpoint, JudgeInfo, Next, PAPER_MODEL, Plan, RetryPolicy, Run, Target,
-    Template,
+    Caps, Endpoint, JudgeInfo, PAPER_MODEL, Plan, RetryPolicy, Run, Target, Template, key_problem,
 };
 use crate::labels::text_hash;
 use crate::replay::explorer;
@@ -29,10 +27,10 @@ use crate::replay::text::counted;
 use crate::runs::search::Searcher;
 use crate::ui::base_path::app_href;
 use crate::ui::components::load_status::LoadStatus;
-use crate::ui::judge_client;
 use crate::ui::judge_data::{JudgeData, use_judges};
 use crate::ui::label_data::local_storage;
-use crate::ui::replay_data::{ReplayData, download, files_of, read_file, sleep_ms, use_replay};
+use crate::ui::rejudge_runner::{Runner, Setup, use_runner};
+use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
 
 const SETTINGS_KEY: &str = "em-lab-rejudge-settings";
 const KEY_KEY: &str = "em-lab-rejudge-key";
@@ -184,20 +182,6 @@ type Planned = Result<Arc<(Plan, Arc<Vec<Target>>)>, String>;
 /// The answers of the view, with their text (or why they are not there yet).
 type Targets = Result<Arc<Vec<Target>>, String>;
 
-/// A run in progress (or just ended), with what it was planned from.
-struct Active {
-    run: Run,
-    plan: Plan,
-    targets: Vec<Target>,
-    endpoint: Endpoint,
-    template: Template,
-    key: String,
-    timeout_ms: u32,
-    started_ms: u64,
-    senders: u32,
-    last_notify_ms: u64,
-}
-
 #[component]
 pub fn RejudgePage() -> impl IntoView {
     let data = use_replay();
@@ -274,10 +258,12 @@ pub fn RejudgePage() -> impl IntoView {
         Ok(Arc::new(out))
     });
 
-    let active: StoredValue<Option<Active>, LocalStorage> = StoredValue::new_local(None);
-    let tick = RwSignal::new(0u64);
-    let running = RwSignal::new(false);
-    let message = RwSignal::new(None::<String>);
+    let runner = use_runner();
+    let running = runner.running;
+    // What a plan depends on: the endpoint and the template (not the price, the caps or the
+    // concurrency: those change only the estimate and the run).
+    let endpoint = Memo::new(move |_| settings.with(Settings::endpoint));
+    let template = Memo::new(move |_| settings.with(Settings::template));
 
     // The plan: what a run would do now (recomputed when the answers, the endpoint, the
     // template or the cache change, not while a run is going).
@@ -287,22 +273,15 @@ pub fn RejudgePage() -> impl IntoView {
             .get()
             .then_some(())
             .ok_or("Reading the rejudge cache…")?;
-        let s = settings.get();
         if running.get() {
             return Err("running".into());
         }
         judges.version.track();
         let targets = targets.get()?;
-        let endpoint = s.endpoint()?;
-        let template = s.template()?;
+        let endpoint = endpoint.get()?;
+        let template = template.get()?;
         let keys = judges.call_keys();
-        let plan = Plan::new(
-            &endpoint,
-            &template,
-            &targets,
-            |k| keys.contains(k),
-            Some(&s.price()),
-        );
+        let plan = Plan::new(&endpoint, &template, &targets, |k| keys.contains(k), None);
         Ok(Arc::new((plan, targets)))
     });
 
@@ -314,12 +293,16 @@ pub fn RejudgePage() -> impl IntoView {
         let (Ok(endpoint), Ok(template)) = (s.endpoint(), s.template()) else {
             return;
         };
-        let (plan, targets) = (planned.0.clone(), planned.1.as_ref().clone());
+        if let Some(problem) = key_problem(&key()) {
+            runner.message.set(Some(problem));
+            return;
+        }
+        let (mut plan, targets) = (planned.0.clone(), planned.1.as_ref().clone());
+        plan.estimate = Estimate::of(plan.jobs.iter().map(|j| j.tokens), Some(&s.price()));
         let caps = Caps {
             calls: s.cap_calls,
             dollars: s.cap_dollars,
         };
-        let run = Run::new(&plan, caps, RetryPolicy::default(), now());
         let info = JudgeInfo {
             id: plan.judge.clone(),
             base_url: endpoint.base_url.clone(),
@@ -328,30 +311,22 @@ pub fn RejudgePage() -> impl IntoView {
             template_hash: template.hash(),
             date: judges.info(&plan.judge).map_or_else(today, |i| i.date),
         };
-        let senders = s.concurrency.clamp(1, 64);
-        active.set_value(Some(Active {
-            run,
-            plan,
-            targets,
-            endpoint,
-            template,
-            key: key(),
-            timeout_ms: s.timeout_s.clamp(1, 600) * 1000,
-            started_ms: now(),
-            senders,
-            last_notify_ms: 0,
-        }));
-        message.set(None);
-        running.set(true);
-        tick.update(|t| *t += 1);
-        spawn_local(async move {
-            if let Err(e) = judges.store_judge(info).await {
-                message.set(Some(e));
-            }
-            for _ in 0..senders {
-                spawn_local(sender(active, judges, tick, running, message));
-            }
-        });
+        let reused = judges.reusable(&plan.cached, &targets, &plan.judge);
+        runner.start(
+            judges,
+            Setup {
+                run: Run::new(&plan, caps, RetryPolicy::default(), now()),
+                plan,
+                targets,
+                endpoint,
+                template,
+                key: key(),
+                timeout_ms: s.timeout_s.clamp(1, 600) * 1000,
+                senders: s.concurrency.clamp(1, 64),
+                info,
+                reused,
+            },
+        );
     };
 
     view! {
@@ -366,104 +341,9 @@ pub fn RejudgePage() -> impl IntoView {
             <QueueLine state=state targets=targets />
             <SettingsForm settings=settings running=running />
             <PlanView plan=plan settings=settings running=running start=start />
-            <Progress active=active tick=tick running=running message=message />
+            <Progress runner=runner />
             <JudgesList judges=judges />
         </section>
-    }
-}
-
-/// One sender: takes calls from the run until it is over.
-async fn sender(
-    active: StoredValue<Option<Active>, LocalStorage>,
-    judges: JudgeData,
-    tick: RwSignal<u64>,
-    running: RwSignal<bool>,
-    message: RwSignal<Option<String>>,
-) {
-    loop {
-        let next = active
-            .try_update_value(|a| a.as_mut().map(|a| a.run.next(now())))
-            .flatten();
-        match next {
-            None | Some(Next::Finished) => break,
-            Some(Next::Idle) => sleep_ms(50).await,
-            Some(Next::Wait { until_ms }) => {
-                sleep_ms(until_ms.saturating_sub(now()).clamp(10, 250) as i32).await
-            }
-            Some(Next::Send { job, attempt }) => {
-                let Some((endpoint, key, body, timeout_ms)) = active.with_value(|a| {
-                    let a = a.as_ref()?;
-                    let j = &a.plan.jobs[job];
-                    let t = &a.targets[j.targets[0]];
-                    let prompt = a.template.fill(j.dimension, &t.question, &t.text);
-                    Some((
-                        a.endpoint.clone(),
-                        a.key.clone(),
-                        a.endpoint.request_body(&prompt),
-                        a.timeout_ms,
-                    ))
-                }) else {
-                    break;
-                };
-                let outcome = judge_client::post(&endpoint, &key, &body, timeout_ms).await;
-                let done = active
-                    .try_update_value(|a| {
-                        let a = a.as_mut()?;
-                        let top = a.run.finish(job, attempt, &outcome, now())?;
-                        let j = &a.plan.jobs[job];
-                        let records: Vec<CallRecord> = j
-                            .targets
-                            .iter()
-                            .map(|&t| CallRecord {
-                                key: j.key.clone(),
-                                judge: a.plan.judge.clone(),
-                                answer: a.targets[t].answer.clone(),
-                                text_hash: a.targets[t].text_hash,
-                                dimension: j.dimension.name().into(),
-                                top: top.clone(),
-                                at: js_sys::Date::now(),
-                            })
-                            .collect();
-                        let notify = now() >= a.last_notify_ms + 1000;
-                        if notify {
-                            a.last_notify_ms = now();
-                        }
-                        Some((records, notify))
-                    })
-                    .flatten();
-                // Stored while this sender goes on to its next call (waiting for the write
-                // would add a transaction to every call); a failed write stops the run.
-                if let Some((records, notify)) = done {
-                    spawn_local(async move {
-                        if let Err(e) = judges.store(records, notify).await {
-                            message.set(Some(format!(
-                                "{e}: the run stops so that nothing is paid for twice."
-                            )));
-                            active.update_value(|a| {
-                                if let Some(a) = a {
-                                    a.run.cancelled = true;
-                                }
-                            });
-                        }
-                    });
-                }
-                tick.update(|t| *t += 1);
-            }
-        }
-    }
-    // The last sender out ends the run.
-    let last = active
-        .try_update_value(|a| {
-            let a = a.as_mut()?;
-            a.senders -= 1;
-            Some(a.senders == 0)
-        })
-        .flatten()
-        .unwrap_or(true);
-    if last {
-        running.set(false);
-        judges.notify();
-        tick.update(|t| *t += 1);
     }
 }
 
@@ -524,6 +404,7 @@ fn SettingsForm(settings: RwSignal<Settings>, running: RwSignal<bool>) -> impl I
                         key_value.set(v.trim().to_string());
                     } />
             </label>
+            {move || key_problem(&key_value.get()).map(|e| view! { <p class="error" data-testid="key-error">{e}</p> })}
             <label>"Keep the key "
                 <select data-testid="keep-key" on:change=move |ev| {
                     let keep = match event_target_value(&ev).as_str() {
@@ -665,7 +546,8 @@ fn PlanView(
                 Err(e) if e == "running" => ().into_any(),
                 Err(e) => view! { <p class="muted">{e}</p> }.into_any(),
                 Ok(p) => {
-                    let e = p.0.estimate;
+                    let price = settings.with(Settings::price);
+                    let e = Estimate::of(p.0.jobs.iter().map(|j| j.tokens), Some(&price));
                     let cached = p.0.cached.len();
                     let cost = if e.dollars > 0.0 { format!("about ${:.2}", e.dollars) } else { "no cost at the prices above".into() };
                     let over = settings.with(|s| s.cap_dollars.is_some_and(|d| e.dollars > d) || s.cap_calls.is_some_and(|c| e.calls > c));
@@ -686,26 +568,26 @@ fn PlanView(
 }
 
 #[component]
-fn Progress(
-    active: StoredValue<Option<Active>, LocalStorage>,
-    tick: RwSignal<u64>,
-    running: RwSignal<bool>,
-    message: RwSignal<Option<String>>,
-) -> impl IntoView {
-    let act = move |f: &dyn Fn(&mut Run)| {
-        active.update_value(|a| {
-            if let Some(a) = a {
-                f(&mut a.run)
-            }
-        });
-        tick.update(|t| *t += 1);
-    };
+fn Progress(runner: Runner) -> impl IntoView {
+    let running = runner.running;
     let view_of = move || {
-        tick.track();
-        active.with_value(|a| {
+        runner.tick.track();
+        runner.active.with_value(|a| {
             let a = a.as_ref()?;
             let p = a.run.progress.clone();
             let secs = (now().saturating_sub(a.started_ms) as f64 / 1000.0).max(0.001);
+            let failures: Vec<(String, String)> = a
+                .run
+                .failures
+                .iter()
+                .take(20)
+                .map(|(j, why)| {
+                    (
+                        a.targets[a.plan.jobs[*j].targets[0]].answer.clone(),
+                        why.clone(),
+                    )
+                })
+                .collect();
             Some((
                 p,
                 secs,
@@ -713,30 +595,27 @@ fn Progress(
                 a.run.warning,
                 a.run.paused,
                 a.run.cancelled,
-                a.run
-                    .failures
-                    .iter()
-                    .take(20)
-                    .map(|(j, why)| {
-                        (
-                            a.targets[a.plan.jobs[*j].targets[0]].answer.clone(),
-                            why.clone(),
-                        )
-                    })
-                    .collect::<Vec<_>>(),
+                failures,
             ))
         })
     };
     view! {
         {move || view_of().map(|(p, secs, stop, warning, paused, cancelled, failures)| {
             let errors: Vec<(String, u64)> = p.errors.clone().into_iter().collect();
+            let state = if running.get() {
+                if paused { " — paused" } else { " — running" }
+            } else if cancelled {
+                " — cancelled"
+            } else {
+                " — ended"
+            };
             view! {
                 <div class="rejudge-progress" data-testid="rejudge-progress" aria-live="polite">
                     <progress max=p.jobs.max(1) value=p.settled()></progress>
                     <p data-testid="rejudge-counts">
                         {format!("{} of {} calls done ({} scored, {} failed), {} sent, {} retried, {:.1} calls/s",
                             p.settled(), p.jobs, p.scored, p.failed, p.sent, p.retries, p.settled() as f64 / secs)}
-                        {if running.get() { if paused { " — paused" } else { " — running" } } else if cancelled { " — cancelled" } else { " — ended" }}
+                        {state}
                     </p>
                     {(!errors.is_empty()).then(|| view! {
                         <table class="errors" data-testid="rejudge-errors">
@@ -747,18 +626,20 @@ fn Progress(
                     {warning.map(|w| view! {
                         <div class="warning" role="alert" data-testid="digit-warning">
                             <p>{w}</p>
-                            {paused.then(|| view! { <button data-testid="continue-anyway" on:click=move |_| act(&|r| r.resume())>"Continue anyway"</button> })}
+                            {(paused && running.get()).then(|| view! {
+                                <button data-testid="continue-anyway" on:click=move |_| runner.act(Run::resume)>"Continue anyway"</button>
+                            })}
                         </div>
                     })}
                     {stop.map(|s| view! { <p class="error" role="alert" data-testid="rejudge-stop">{format!("Stopped: {s}")}</p> })}
                     {running.get().then(|| view! {
                         <p>
-                            {if paused && warning.is_none() {
-                                view! { <button data-testid="rejudge-resume" on:click=move |_| act(&|r| r.resume())>"Resume"</button> }.into_any()
+                            {if paused {
+                                view! { <button data-testid="rejudge-resume" on:click=move |_| runner.act(Run::resume)>"Resume"</button> }.into_any()
                             } else {
-                                view! { <button data-testid="rejudge-pause" on:click=move |_| act(&|r| r.paused = true)>"Pause"</button> }.into_any()
+                                view! { <button data-testid="rejudge-pause" on:click=move |_| runner.act(|r| r.paused = true)>"Pause"</button> }.into_any()
                             }}
-                            " " <button data-testid="rejudge-cancel" on:click=move |_| act(&|r| r.cancelled = true)>"Cancel"</button>
+                            " " <button data-testid="rejudge-cancel" on:click=move |_| runner.act(|r| r.cancelled = true)>"Cancel"</button>
                         </p>
                     })}
                     {(!failures.is_empty()).then(|| view! {
@@ -770,8 +651,7 @@ fn Progress(
                 </div>
             }
         })}
-        {move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-        {move || { let _ = DIGIT_WARNING; }}
+        {move || runner.message.get().map(|m| view! { <p class="error" role="alert" data-testid="rejudge-message">{m}</p> })}
     }
 }
 
