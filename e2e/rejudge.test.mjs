@@ -70,6 +70,9 @@ test('280 answers are rejudged across a reload with no call repeated, and the sc
   await page.reload();
   // After the reload: what was kept is not planned again.
   await page.getByTestId('rejudge-queue').filter({ hasText: '280 answers' }).waitFor({ timeout: 90_000 });
+  // The key was in the tab's memory only: gone with the reload, typed again.
+  assert.equal(await page.getByTestId('api-key').inputValue(), '');
+  await settle(page);
   const resume = page.getByTestId('rejudge-run');
   await resume.filter({ hasText: 'Resume' }).waitFor({ timeout: 30_000 });
   const planned = Number(/(\d+) calls? to make/.exec(await cost.textContent())[1]);

@@ -4,8 +4,8 @@
 //! A browser reports a refused connection and a CORS refusal alike (a `TypeError`), so after
 //! a failed request a `no-cors` GET of `{base}/models` tells them apart: it resolves (with
 //! an unreadable reply) when the server is up but does not allow this page's origin. That
-//! probe carries no key and costs nothing. A server whose replies this tab could read before
-//! does allow the origin: a failure there is a network error (retried), never CORS.
+//! probe carries no key and costs nothing. A server whose replies this run could read does
+//! allow the origin: a failure there is a network error (retried), never CORS.
 
 use gloo_net::http::Request;
 use wasm_bindgen::JsCast;
@@ -18,8 +18,14 @@ use std::collections::HashSet;
 use crate::judge::rejudge::{Attempt, Endpoint};
 
 thread_local! {
-    /// Base URLs whose replies this tab has read (their CORS is fine).
+    /// Base URLs whose replies this run has read (their CORS is fine).
     static READABLE: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+}
+
+/// A new run starts without knowing: a server that refused this origin before may allow it
+/// now, and the other way round.
+pub fn forget_readable() {
+    READABLE.with_borrow_mut(|r| r.clear());
 }
 
 /// How long the CORS probe may take.

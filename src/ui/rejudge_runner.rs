@@ -110,6 +110,7 @@ impl Runner {
             pending_writes: 0,
             last_notify_ms: 0,
         }));
+        judge_client::forget_readable();
         self.message.set(None);
         self.running.set(true);
         self.tick.update(|t| *t += 1);
