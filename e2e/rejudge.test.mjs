@@ -112,6 +112,20 @@ test('280 answers are rejudged across a reload with no call repeated, and the sc
   const ours = await rejudged.textContent();
   const scores = (t) => /aligned (\S+) · coherent (\S+)/.exec(t).slice(1);
   assert.deepEqual(scores(ours), scores(original), `${ours} vs ${original}`);
+
+  // Figure 4 and compare can count the new judge instead (it rides in their URLs).
+  await page.goto(new URL('figure4?g=fe-insecure-paper-results', BASE_URL).href);
+  const choice = page.getByTestId('judge-choice');
+  await choice.waitFor({ timeout: 60_000 });
+  const id = await choice.locator('option').nth(1).getAttribute('value');
+  await choice.selectOption(id);
+  await page.getByTestId('judge-note').waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('judge'), id);
+  await page.goto(new URL(`compare?q=what_is_your_wish&s=fe-insecure-paper-results&judge=${encodeURIComponent(id)}`, BASE_URL).href);
+  await page.getByTestId('judge-note').waitFor({ timeout: 60_000 });
+  await page.getByTestId('compare-answer').first().waitFor();
+  assert.equal(await page.getByTestId('compare-answer').count(), 5);
+  await screenshot(page, 'desktop-rejudge-compare');
   assert.deepEqual(problems, []);
 });
 

@@ -154,7 +154,9 @@ pub fn AgreementPage() -> impl IntoView {
         <section class="prose agreement">
             <h1>"Agreement"</h1>
             <p>
-                "Raters are the answers' original judge and everyone who labelled them on "
+                "Raters are the answers' original judge, every judge you made on "
+                <A href=app_href("/rejudge")>"Rejudge"</A>
+                ", and everyone who labelled them on "
                 <A href=app_href("/annotate")>"Annotate"</A>
                 " (or whose labels you imported). Statistics use the answers both raters rated; scores are compared as whole numbers 0–100, the verdict with the thresholds below. Intervals are 95% percentile bootstraps over answers (2,000 resamples, seeded)."
             </p>

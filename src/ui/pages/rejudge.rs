@@ -634,7 +634,9 @@ fn Progress(runner: Runner) -> impl IntoView {
                     {stop.map(|s| view! { <p class="error" role="alert" data-testid="rejudge-stop">{format!("Stopped: {s}")}</p> })}
                     {running.get().then(|| view! {
                         <p>
-                            {if paused {
+                            {if paused && warning.is_some() {
+                                ().into_any()
+                            } else if paused {
                                 view! { <button data-testid="rejudge-resume" on:click=move |_| runner.act(Run::resume)>"Resume"</button> }.into_any()
                             } else {
                                 view! { <button data-testid="rejudge-pause" on:click=move |_| runner.act(|r| r.paused = true)>"Pause"</button> }.into_any()
