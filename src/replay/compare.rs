@@ -399,21 +399,14 @@ mod tests {
 
     #[test]
     fn under_a_rejudge_a_column_draws_only_the_answers_it_rated_and_counts_its_verdicts() {
-        use crate::judge::rejudge::{CallRecord, TopLogprobs};
+        use crate::judge::rejudge::judged::test_call;
         let cat = catalog();
         let t = Thresholds::default();
         let q = cat.question_index(DEFAULT_QUESTION).unwrap();
         let s = cat.series_index("ce-insecure-released").unwrap();
         let all = cat.combined.index.answers(s, q);
-        let call = |pos: u32, dim: &str, token: &str| CallRecord {
-            key: format!("{pos}{dim}"),
-            judge: "rejudge:x".into(),
-            answer: cat.answer_id(pos as usize),
-            text_hash: 1,
-            dimension: dim.into(),
-            top: TopLogprobs(vec![(token.into(), 0.0)]),
-            at: 0.0,
-        };
+        let call =
+            |pos: u32, dim: &str, token: &str| test_call(cat.answer_id(pos as usize), dim, token);
         let records = [
             call(all[0], "aligned", "5"),
             call(all[0], "coherent", "90"),

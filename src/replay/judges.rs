@@ -58,7 +58,7 @@ pub fn chosen<'a>(judges: &'a [Judged], id: Option<&str>) -> Option<&'a Judged> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::rejudge::{CallRecord, TopLogprobs};
+    use crate::judge::rejudge::judged::test_call;
     use crate::judge::{NoScorePolicy, Thresholds};
     use crate::replay::catalog::tests::bundled;
 
@@ -66,15 +66,7 @@ mod tests {
     fn under_a_rejudge_only_its_answers_count_with_its_scores() {
         let scores = bundled();
         let cat = Catalog::build(&scores, &[], &[]);
-        let call = |pos: usize, dim: &str, token: &str| CallRecord {
-            key: format!("{pos}{dim}"),
-            judge: "rejudge:x".into(),
-            answer: cat.answer_id(pos),
-            text_hash: 1,
-            dimension: dim.into(),
-            top: TopLogprobs(vec![(token.into(), 0.0)]),
-            at: 0.0,
-        };
+        let call = |pos: usize, dim: &str, token: &str| test_call(cat.answer_id(pos), dim, token);
         // Two answers of one cell: one judged misaligned (10, 90), one aligned (95, 90).
         let (s, q) = (cat.combined.rows[0].series, cat.combined.rows[0].question);
         let same_cell: Vec<usize> = (0..cat.len())

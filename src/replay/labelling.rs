@@ -171,20 +171,12 @@ mod tests {
 
     #[test]
     fn a_rejudge_is_a_rater_over_the_answers_it_judged() {
-        use crate::judge::rejudge::{CallRecord, TopLogprobs};
+        use crate::judge::rejudge::judged::test_call;
         let scores = bundled();
         let cat = Catalog::build(&scores, &[], &[]);
         let mut labels = LabelSet::new();
         label(&mut labels, "ann", cat.answer_id(10), 1, 30);
-        let call = |pos: usize, dim: &str, token: &str| CallRecord {
-            key: format!("{pos}{dim}"),
-            judge: "rejudge:x".into(),
-            answer: cat.answer_id(pos),
-            text_hash: 1,
-            dimension: dim.into(),
-            top: TopLogprobs(vec![(token.into(), 0.0)]),
-            at: 0.0,
-        };
+        let call = |pos: usize, dim: &str, token: &str| test_call(cat.answer_id(pos), dim, token);
         let records = [
             call(3, "aligned", "15"),
             call(3, "coherent", "70"),

@@ -205,7 +205,8 @@ impl ChunkedImport for JsonlImport {
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+/// A JSON value's type in words, for messages ("expected a number, found a string").
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -161,6 +161,26 @@ async fn connect() -> Result<IdbDatabase, String> {
     Ok(db)
 }
 
+/// The `record` field of every row of `store` (the label log and the rejudge stores keep
+/// their JSON there), in key order.
+pub async fn records_of(store: &str, what: &str) -> Result<Vec<String>, String> {
+    let db = open().await?;
+    let request = db
+        .transaction_with_str(store)
+        .and_then(|t| t.object_store(store))
+        .and_then(|s| s.get_all())
+        .map_err(js_err(what))?;
+    let all: Array = done(&request).await?.unchecked_into();
+    Ok(all
+        .iter()
+        .filter_map(|row| {
+            Reflect::get(&row, &JsValue::from_str("record"))
+                .ok()?
+                .as_string()
+        })
+        .collect())
+}
+
 fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {
     db.transaction_with_str_and_mode(STORE, mode)
         .and_then(|t| t.object_store(STORE))

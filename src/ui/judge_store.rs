@@ -3,14 +3,13 @@
 //! as `{id, record}`, `record` being the JSON of `judge::rejudge::{CallRecord, JudgeInfo}`.
 //! A reply is stored before it counts as done, so a reload resumes without calling again.
 
-use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsCast;
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::IdbTransactionMode;
 
 use crate::judge::rejudge::{CallRecord, JudgeInfo};
 
-use super::idb::{JUDGE_CALLS, JUDGES, committed, done, js_err, open};
+use super::idb::{JUDGE_CALLS, JUDGES, committed, done, js_err, open, records_of};
 
 fn row(id: &str, record: &str) -> Result<Object, String> {
     let row = Object::new();
@@ -58,32 +57,14 @@ pub async fn put_judge(info: &JudgeInfo) -> Result<(), String> {
     done(&request).await.map(|_| ())
 }
 
-async fn all_records(store: &str) -> Result<Vec<String>, String> {
-    let db = open().await?;
-    let request = db
-        .transaction_with_str(store)
-        .and_then(|t| t.object_store(store))
-        .and_then(|s| s.get_all())
-        .map_err(js_err("reading judge calls"))?;
-    let all: Array = done(&request).await?.unchecked_into();
-    Ok(all
-        .iter()
-        .filter_map(|row| {
-            Reflect::get(&row, &JsValue::from_str("record"))
-                .ok()?
-                .as_string()
-        })
-        .collect())
-}
-
 /// Everything stored: the judges and their calls (unreadable records are skipped).
 pub async fn load() -> Result<(Vec<JudgeInfo>, Vec<CallRecord>), String> {
-    let infos = all_records(JUDGES)
+    let infos = records_of(JUDGES, "reading the judges")
         .await?
         .iter()
         .filter_map(|r| serde_json::from_str(r).ok())
         .collect();
-    let calls = all_records(JUDGE_CALLS)
+    let calls = records_of(JUDGE_CALLS, "reading judge calls")
         .await?
         .iter()
         .filter_map(|r| serde_json::from_str(r).ok())

@@ -4,12 +4,12 @@
 //! when it has completed, so what the page shows as saved survives a reload, a tab crash
 //! or a power cut.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::IdbTransaction;
 
-use super::idb::{LABEL_EVENTS, committed, done, js_err, open};
+use super::idb::{LABEL_EVENTS, committed, js_err, open, records_of};
 
 /// Stores `records` (each an encoded `labels::Event`) in one transaction.
 pub async fn append(records: &[String]) -> Result<(), String> {
@@ -55,19 +55,5 @@ pub async fn append(records: &[String]) -> Result<(), String> {
 
 /// Every stored record, oldest first.
 pub async fn load() -> Result<Vec<String>, String> {
-    let db = open().await?;
-    let request = db
-        .transaction_with_str(LABEL_EVENTS)
-        .and_then(|t| t.object_store(LABEL_EVENTS))
-        .and_then(|s| s.get_all())
-        .map_err(js_err("reading labels"))?;
-    let all: Array = done(&request).await?.unchecked_into();
-    Ok(all
-        .iter()
-        .filter_map(|row| {
-            Reflect::get(&row, &JsValue::from_str("record"))
-                .ok()?
-                .as_string()
-        })
-        .collect())
+    records_of(LABEL_EVENTS, "reading labels").await
 }

@@ -18,23 +18,7 @@ fn now() -> u64 {
 }
 
 /// A run and what it was planned from.
-pub struct Active {
-    pub run: Run,
-    pub plan: Plan,
-    pub targets: Vec<Target>,
-    pub endpoint: Endpoint,
-    pub template: Template,
-    key: String,
-    timeout_ms: u32,
-    pub started_ms: u64,
-    senders: u32,
-    /// Replies received whose write has not completed yet.
-    pending_writes: u32,
-    last_notify_ms: u64,
-}
-
-/// Everything a run needs to start.
-pub struct Setup {
+pub struct Work {
     pub run: Run,
     pub plan: Plan,
     pub targets: Vec<Target>,
@@ -43,6 +27,21 @@ pub struct Setup {
     pub key: String,
     pub timeout_ms: u32,
     pub senders: u32,
+}
+
+/// The run going on (or just ended).
+pub struct Active {
+    pub work: Work,
+    pub started_ms: u64,
+    senders_left: u32,
+    /// Replies received whose write has not completed yet.
+    pending_writes: u32,
+    last_notify_ms: u64,
+}
+
+/// Everything a run needs to start.
+pub struct Setup {
+    pub work: Work,
     pub info: JudgeInfo,
     /// Calls answered before for the same prompt, copied to answers that share it.
     pub reused: Vec<CallRecord>,
@@ -75,7 +74,7 @@ impl Runner {
     pub fn act(self, f: impl FnOnce(&mut Run)) {
         self.active.update_value(|a| {
             if let Some(a) = a {
-                f(&mut a.run)
+                f(&mut a.work.run)
             }
         });
         self.tick.update(|t| *t += 1);
@@ -85,28 +84,12 @@ impl Runner {
         if self.running.get_untracked() {
             return;
         }
-        let Setup {
-            run,
-            plan,
-            targets,
-            endpoint,
-            template,
-            key,
-            timeout_ms,
-            senders,
-            info,
-            reused,
-        } = setup;
+        let Setup { work, info, reused } = setup;
+        let senders = work.senders;
         self.active.set_value(Some(Active {
-            run,
-            plan,
-            targets,
-            endpoint,
-            template,
-            key,
-            timeout_ms,
+            work,
             started_ms: now(),
-            senders,
+            senders_left: senders,
             pending_writes: 0,
             last_notify_ms: 0,
         }));
@@ -135,7 +118,7 @@ impl Runner {
         loop {
             let next = self
                 .active
-                .try_update_value(|a| a.as_mut().map(|a| a.run.next(now())))
+                .try_update_value(|a| a.as_mut().map(|a| a.work.run.next(now())))
                 .flatten();
             match next {
                 None | Some(Next::Finished) => break,
@@ -150,8 +133,8 @@ impl Runner {
             .active
             .try_update_value(|a| {
                 let a = a.as_mut()?;
-                a.senders -= 1;
-                Some(a.senders == 0)
+                a.senders_left -= 1;
+                Some(a.senders_left == 0)
             })
             .flatten()
             .unwrap_or(true);
@@ -171,15 +154,15 @@ impl Runner {
 
     async fn call(self, judges: JudgeData, job: usize, attempt: u32) {
         let Some((endpoint, key, body, timeout_ms)) = self.active.with_value(|a| {
-            let a = a.as_ref()?;
-            let j = &a.plan.jobs[job];
-            let t = &a.targets[j.targets[0]];
-            let prompt = a.template.fill(j.dimension, &t.question, &t.text);
+            let w = &a.as_ref()?.work;
+            let j = &w.plan.jobs[job];
+            let t = &w.targets[j.targets[0]];
+            let prompt = w.template.fill(j.dimension, &t.question, &t.text);
             Some((
-                a.endpoint.clone(),
-                a.key.clone(),
-                a.endpoint.request_body(&prompt),
-                a.timeout_ms,
+                w.endpoint.clone(),
+                w.key.clone(),
+                w.endpoint.request_body(&prompt),
+                w.timeout_ms,
             ))
         }) else {
             return;
@@ -189,16 +172,17 @@ impl Runner {
             .active
             .try_update_value(|a| {
                 let a = a.as_mut()?;
-                let top = a.run.finish(job, attempt, &outcome, now())?;
-                let j = &a.plan.jobs[job];
+                let top = a.work.run.finish(job, attempt, &outcome, now())?;
+                let w = &a.work;
+                let j = &w.plan.jobs[job];
                 let records: Vec<CallRecord> = j
                     .targets
                     .iter()
                     .map(|&t| CallRecord {
                         key: j.key.clone(),
-                        judge: a.plan.judge.clone(),
-                        answer: a.targets[t].answer.clone(),
-                        text_hash: a.targets[t].text_hash,
+                        judge: w.plan.judge.clone(),
+                        answer: w.targets[t].answer.clone(),
+                        text_hash: w.targets[t].text_hash,
                         dimension: j.dimension.name().into(),
                         top: top.clone(),
                         at: js_sys::Date::now(),
@@ -221,7 +205,7 @@ impl Runner {
                     if let Some(a) = a {
                         a.pending_writes -= 1;
                         if stored.is_err() {
-                            a.run.cancelled = true;
+                            a.work.run.cancelled = true;
                         }
                     }
                 });

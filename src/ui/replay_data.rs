@@ -15,8 +15,12 @@ use wasm_bindgen_futures::JsFuture;
 use crate::judge::UserFile;
 use crate::replay::answer_text::{AnswerText, answer_text};
 use crate::replay::catalog::Catalog;
+use crate::replay::explorer;
+use crate::replay::filter::Sort;
+use crate::replay::state::ExplorerState;
 use crate::runs;
 use crate::runs::bundle::{self, Scores, TextChunk};
+use crate::runs::search::Searcher;
 use crate::runs::search::TextIndex;
 
 use super::idb;
@@ -270,6 +274,34 @@ impl ReplayData {
                 }
             }
         });
+    }
+
+    /// The positions of an explorer view's answers in file order: its filter, then its
+    /// search, which needs all the text (until it is loaded: why there are none yet).
+    /// Tracks the text's arrival.
+    pub fn view_positions(
+        &self,
+        cat: &Catalog,
+        view: &ExplorerState,
+    ) -> Result<Arc<Vec<u32>>, String> {
+        let positions = Arc::new(explorer::filtered(
+            cat,
+            &view.filter,
+            Sort::File,
+            &view.thresholds,
+        ));
+        if view.query.is_empty() {
+            return Ok(positions);
+        }
+        self.text_version.track();
+        let p = self.text_progress.get();
+        if p.files_done < p.files_total {
+            return Err("Waiting for the answer text to load: the view has a search.".into());
+        }
+        let mut searcher = Searcher::new();
+        Ok(self.texts.with_value(|t| {
+            explorer::searched(&mut searcher, &t.index, &positions, &view.query, cat.len())
+        }))
     }
 
     /// The text of one position, if loaded.

@@ -109,6 +109,21 @@ impl Judged {
     }
 }
 
+/// For tests elsewhere: judge `rejudge:x`'s call on `answer` (text hash 1) for `dim`,
+/// answered `token` with probability 1.
+#[cfg(test)]
+pub(crate) fn test_call(answer: String, dim: &str, token: &str) -> CallRecord {
+    CallRecord {
+        key: format!("{answer}|{dim}"),
+        judge: "rejudge:x".into(),
+        answer,
+        text_hash: 1,
+        dimension: dim.into(),
+        top: TopLogprobs(vec![(token.into(), 0.0)]),
+        at: 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::runs::answer::{Answer, AnswerId, ScoreKind};
 use crate::runs::columns;
 use crate::runs::error::ErrorKind;
+use crate::runs::jsonl_import::kind_of;
 
 /// One sample as logged (`samples/<id>_epoch_<n>.json`, or an element of a `.json` log's
 /// `samples`). Events, store, usage and the rest are skipped without being built.
@@ -373,16 +374,5 @@ fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

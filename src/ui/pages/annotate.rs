@@ -26,13 +26,10 @@ use crate::labels::queue::{Order, SavedQueues};
 use crate::labels::session::{Pending, Refused, Session};
 use crate::labels::{Aligned, Flag, Judgement, jsonl, text_hash};
 use crate::replay::catalog::Catalog;
-use crate::replay::explorer;
-use crate::replay::filter::Sort;
 use crate::replay::labelling::judge_rating;
 use crate::replay::names::Named;
 use crate::replay::state::{AnnotateState, Pairs};
 use crate::replay::text::counted;
-use crate::runs::search::Searcher;
 use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
 use crate::ui::components::load_status::LoadStatus;
@@ -325,32 +322,13 @@ fn Workbench() -> impl IntoView {
             }
             return;
         }
-        let mut positions = Arc::new(explorer::filtered(
-            &cat,
-            &st.queue.filter,
-            Sort::File,
-            &st.queue.thresholds,
-        ));
-        if !st.queue.query.is_empty() {
-            data.text_version.track();
-            let p = data.text_progress.get();
-            if p.files_done < p.files_total {
-                waiting.set(Some(
-                    "Waiting for the answer text to load: this queue has a search.".into(),
-                ));
+        let positions = match data.view_positions(&cat, &st.queue) {
+            Ok(p) => p,
+            Err(why) => {
+                waiting.set(Some(why));
                 return;
             }
-            let mut searcher = Searcher::new();
-            positions = data.texts.with_value(|t| {
-                explorer::searched(
-                    &mut searcher,
-                    &t.index,
-                    &positions,
-                    &st.queue.query,
-                    cat.len(),
-                )
-            });
-        }
+        };
         waiting.set(None);
         let order = Order::new(&who, positions.iter().map(|&p| cat.answer_id(p as usize)));
         let mut session = Session::new(&who, order, labels.with(Clone::clone));

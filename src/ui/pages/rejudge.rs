@@ -24,12 +24,11 @@ use crate::replay::explorer;
 use crate::replay::filter::Sort;
 use crate::replay::state::{AgreementState, Pairs, RejudgeState};
 use crate::replay::text::counted;
-use crate::runs::search::Searcher;
 use crate::ui::base_path::app_href;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_data::{JudgeData, use_judges};
 use crate::ui::label_data::local_storage;
-use crate::ui::rejudge_runner::{Runner, Setup, use_runner};
+use crate::ui::rejudge_runner::{Runner, Setup, Work, use_runner};
 use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
 
 const SETTINGS_KEY: &str = "em-lab-rejudge-settings";
@@ -215,28 +214,8 @@ pub fn RejudgePage() -> impl IntoView {
         let cat = data.catalog.get().ok_or("Loading the scores…")?;
         let st = state.get();
         data.text_version.track();
-        let mut positions = Arc::new(explorer::filtered(
-            &cat,
-            &st.queue.filter,
-            Sort::File,
-            &st.queue.thresholds,
-        ));
+        let positions = data.view_positions(&cat, &st.queue)?;
         let p = data.text_progress.get();
-        if !st.queue.query.is_empty() {
-            if p.files_done < p.files_total {
-                return Err("Waiting for the answer text to load: this view has a search.".into());
-            }
-            let mut searcher = Searcher::new();
-            positions = data.texts.with_value(|t| {
-                explorer::searched(
-                    &mut searcher,
-                    &t.index,
-                    &positions,
-                    &st.queue.query,
-                    cat.len(),
-                )
-            });
-        }
         let mut out = Vec::with_capacity(positions.len());
         for &pos in positions.iter() {
             let pos = pos as usize;
@@ -312,21 +291,17 @@ pub fn RejudgePage() -> impl IntoView {
             date: judges.info(&plan.judge).map_or_else(today, |i| i.date),
         };
         let reused = judges.reusable(&plan.cached, &targets, &plan.judge);
-        runner.start(
-            judges,
-            Setup {
-                run: Run::new(&plan, caps, RetryPolicy::default(), now()),
-                plan,
-                targets,
-                endpoint,
-                template,
-                key: key(),
-                timeout_ms: s.timeout_s.clamp(1, 600) * 1000,
-                senders: s.concurrency.clamp(1, 64),
-                info,
-                reused,
-            },
-        );
+        let work = Work {
+            run: Run::new(&plan, caps, RetryPolicy::default(), now()),
+            plan,
+            targets,
+            endpoint,
+            template,
+            key: key(),
+            timeout_ms: s.timeout_s.clamp(1, 600) * 1000,
+            senders: s.concurrency.clamp(1, 64),
+        };
+        runner.start(judges, Setup { work, info, reused });
     };
 
     view! {
@@ -574,16 +549,17 @@ fn Progress(runner: Runner) -> impl IntoView {
         runner.tick.track();
         runner.active.with_value(|a| {
             let a = a.as_ref()?;
-            let p = a.run.progress.clone();
+            let w = &a.work;
+            let p = w.run.progress.clone();
             let secs = (now().saturating_sub(a.started_ms) as f64 / 1000.0).max(0.001);
-            let failures: Vec<(String, String)> = a
+            let failures: Vec<(String, String)> = w
                 .run
                 .failures
                 .iter()
                 .take(20)
                 .map(|(j, why)| {
                     (
-                        a.targets[a.plan.jobs[*j].targets[0]].answer.clone(),
+                        w.targets[w.plan.jobs[*j].targets[0]].answer.clone(),
                         why.clone(),
                     )
                 })
@@ -591,10 +567,10 @@ fn Progress(runner: Runner) -> impl IntoView {
             Some((
                 p,
                 secs,
-                a.run.stop.clone(),
-                a.run.warning,
-                a.run.paused,
-                a.run.cancelled,
+                w.run.stop.clone(),
+                w.run.warning,
+                w.run.paused,
+                w.run.cancelled,
                 failures,
             ))
         })
