@@ -80,6 +80,7 @@ async fn app_shell_mounts_with_nav_and_citation() {
             "Compare",
             "Annotate",
             "Agreement",
+            "Rejudge",
             "Lab",
             "About & data"
         ]
