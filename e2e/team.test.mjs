@@ -132,8 +132,12 @@ test('two annotators sync through the server, survive its stop, and cannot overw
   for (const [me, other] of [[bob, 'ann'], [ann, 'bob']]) {
     await me.page.goto(new URL(`agreement?ra=human:ann&rb=human:bob`, BASE_URL).href);
     await me.page.getByTestId('pair-report').waitFor();
+    // Until the other's labels are pulled, the page pairs the judge with me, which also
+    // shares 9 answers: wait for the other annotator to be a rater, then for the pair.
+    await me.page.waitForFunction((o) => (document.querySelector('[data-testid="rater-1"]')?.textContent ?? '').includes(o), other, { timeout: 60_000 });
     await me.page.waitForFunction(() => /^9 answers rated by both/.test(document.querySelector('[data-testid="pair-report"] h2')?.textContent ?? ''), null, { timeout: 30_000 });
-    assert.ok((await me.page.getByTestId('rater-1').textContent()).includes(other));
+    assert.ok((await me.page.getByTestId('rater-0').inputValue()) === 'human:ann');
+    assert.ok((await me.page.getByTestId('rater-1').inputValue()) === 'human:bob');
   }
   await screenshot(bob.page, 'desktop-team-agreement');
 
