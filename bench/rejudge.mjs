@@ -38,13 +38,16 @@ const url = (p) => new URL(p, base).href;
 // ≥ 500 answers (≥ 1,000 calls): two bundled series, 480 + 240 rows.
 const THROUGHPUT_QUEUE = '?series=ce-base-coder32b-n&series=fd-insecure-r1';
 const POINTS = [
-  { concurrency: 8, latencyMs: 100 },
+  // Chromium opens at most 6 HTTP/1.1 connections per host: C = 32 shows that limit, and
+  // C = 6 is the most a page gets from an HTTP/1.1 server (a local vLLM, llama.cpp, Ollama).
   { concurrency: 32, latencyMs: 100 },
-  // Chromium opens at most 6 HTTP/1.1 connections per host: the point at that limit.
   { concurrency: 6, latencyMs: 100 },
+  // A remote judge's latency (GPT-4o with max_tokens 1 answers in a few hundred ms).
+  { concurrency: 6, latencyMs: 500 },
   // The same server behind an HTTP/2 front (bench/rejudge-h2.mjs): no connection limit.
   { concurrency: 8, latencyMs: 100, h2: true },
   { concurrency: 32, latencyMs: 100, h2: true },
+  { concurrency: 32, latencyMs: 500, h2: true },
 ];
 // `--points 8x100,32x100`: other points (concurrency x latency ms).
 if (opt('--points')) {

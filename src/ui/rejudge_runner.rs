@@ -1,8 +1,15 @@
 //! The rejudge run in progress, app-wide (Leptos context): its senders keep calling when
 //! the user moves to another page, and the Rejudge page shows it again on return. A sender
 //! is a short loop over `judge::rejudge::Run` — next call, POST (`ui::judge_client`),
-//! finish, store the reply — and the run ends only once every reply is in IndexedDB, so the
-//! cache a new plan reads is never behind what was paid for.
+//! finish, queue the reply for storing — and the run ends only once every reply is in
+//! IndexedDB, so the cache a new plan reads is never behind what was paid for.
+//!
+//! A sender's turn-around between a reply and its next request is what keeps a run below
+//! the C / L bound, and every task on the main thread delays both. So the per-reply work is
+//! only parsing, scoring and queueing: replies are written by one writer that gathers them
+//! for [`GATHER_MS`] and stores all of them in one IndexedDB transaction,
+//! and the progress is redrawn at most every [`REDRAW_MS`] — at once only when the run
+//! changes state (stopped, paused, warned, over).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,10 +41,25 @@ pub struct Active {
     pub work: Work,
     pub started_ms: u64,
     senders_left: u32,
-    /// Replies received whose write has not completed yet.
-    pending_writes: u32,
+    /// Replies received and not yet handed to IndexedDB.
+    unwritten: Vec<CallRecord>,
+    /// The writer is storing a batch.
+    writing: bool,
     last_notify_ms: u64,
 }
+
+impl Active {
+    fn writes_pending(&self) -> bool {
+        self.writing || !self.unwritten.is_empty()
+    }
+}
+
+/// How long the writer gathers replies before a transaction. A reload loses the replies of
+/// this window (they are called again after it), as it loses the calls in flight.
+pub const GATHER_MS: i32 = 50;
+
+/// How often, at most, a running call redraws the progress.
+pub const REDRAW_MS: i32 = 100;
 
 /// Everything a run needs to start.
 pub struct Setup {
@@ -54,6 +76,8 @@ pub struct Runner {
     pub tick: RwSignal<u64>,
     pub running: RwSignal<bool>,
     pub message: RwSignal<Option<String>>,
+    /// A redraw is scheduled.
+    redraw_due: StoredValue<bool>,
 }
 
 pub fn provide_runner() {
@@ -62,6 +86,7 @@ pub fn provide_runner() {
         tick: RwSignal::new(0),
         running: RwSignal::new(false),
         message: RwSignal::new(None),
+        redraw_due: StoredValue::new(false),
     });
 }
 
@@ -90,7 +115,8 @@ impl Runner {
             work,
             started_ms: now(),
             senders_left: senders,
-            pending_writes: 0,
+            unwritten: Vec::new(),
+            writing: false,
             last_notify_ms: 0,
         }));
         judge_client::forget_readable();
@@ -142,7 +168,7 @@ impl Runner {
             // Every reply stored before the run counts as over.
             while self
                 .active
-                .with_value(|a| a.as_ref().is_some_and(|a| a.pending_writes > 0))
+                .with_value(|a| a.as_ref().is_some_and(Active::writes_pending))
             {
                 sleep_ms(20).await;
             }
@@ -172,50 +198,91 @@ impl Runner {
             .active
             .try_update_value(|a| {
                 let a = a.as_mut()?;
-                let top = a.work.run.finish(job, attempt, &outcome, now())?;
-                let w = &a.work;
-                let j = &w.plan.jobs[job];
-                let records: Vec<CallRecord> = j
-                    .targets
-                    .iter()
-                    .map(|&t| CallRecord {
+                let state = |r: &Run| (r.stop.is_some(), r.warning.is_some(), r.paused);
+                let before = state(&a.work.run);
+                let top = a.work.run.finish(job, attempt, &outcome, now());
+                let changed = state(&a.work.run) != before;
+                if let Some(top) = top {
+                    let w = &a.work;
+                    let j = &w.plan.jobs[job];
+                    let at = js_sys::Date::now();
+                    a.unwritten.extend(j.targets.iter().map(|&t| CallRecord {
                         key: j.key.clone(),
                         judge: w.plan.judge.clone(),
                         answer: w.targets[t].answer.clone(),
                         text_hash: w.targets[t].text_hash,
                         dimension: j.dimension.name().into(),
                         top: top.clone(),
-                        at: js_sys::Date::now(),
-                    })
-                    .collect();
-                let notify = now() >= a.last_notify_ms + 1000;
-                if notify {
-                    a.last_notify_ms = now();
+                        at,
+                    }));
                 }
-                a.pending_writes += 1;
-                Some((records, notify))
+                let start_writer = !a.writing && !a.unwritten.is_empty();
+                a.writing |= start_writer;
+                Some((start_writer, changed))
             })
             .flatten();
-        // Stored while this sender goes on to its next call (waiting for the write would
-        // add a transaction to every call); a failed write stops the run.
-        if let Some((records, notify)) = done {
-            spawn_local(async move {
-                let stored = judges.store(records, notify).await;
+        let Some((start_writer, changed)) = done else {
+            return;
+        };
+        if start_writer {
+            spawn_local(self.writer(judges));
+        }
+        if changed {
+            self.tick.update(|t| *t += 1);
+        } else {
+            self.redraw_soon();
+        }
+    }
+
+    /// Stores the queued replies, those of [`GATHER_MS`] per transaction, until none is left
+    /// (the senders go on calling meanwhile); a failed write stops the run.
+    async fn writer(self, judges: JudgeData) {
+        loop {
+            sleep_ms(GATHER_MS).await;
+            let batch = self
+                .active
+                .try_update_value(|a| {
+                    let a = a.as_mut()?;
+                    let batch = std::mem::take(&mut a.unwritten);
+                    a.writing = !batch.is_empty();
+                    let notify = now() >= a.last_notify_ms + 1000;
+                    if notify {
+                        a.last_notify_ms = now();
+                    }
+                    Some((batch, notify))
+                })
+                .flatten();
+            let Some((batch, notify)) = batch.filter(|(b, _)| !b.is_empty()) else {
+                return;
+            };
+            if let Err(e) = judges.store(batch, notify).await {
                 self.active.update_value(|a| {
                     if let Some(a) = a {
-                        a.pending_writes -= 1;
-                        if stored.is_err() {
-                            a.work.run.cancelled = true;
-                        }
+                        a.work.run.cancelled = true;
+                        a.unwritten.clear();
+                        a.writing = false;
                     }
                 });
-                if let Err(e) = stored {
-                    self.message.set(Some(format!(
-                        "{e}: the run stops so that nothing is paid for twice."
-                    )));
-                }
-            });
+                self.message.set(Some(format!(
+                    "{e}: the run stops so that nothing is paid for twice."
+                )));
+                self.tick.update(|t| *t += 1);
+                return;
+            }
         }
-        self.tick.update(|t| *t += 1);
+    }
+
+    /// Redraw the progress within [`REDRAW_MS`] (one redraw for all the calls settled
+    /// meanwhile).
+    fn redraw_soon(self) {
+        if self.redraw_due.get_value() {
+            return;
+        }
+        self.redraw_due.set_value(true);
+        spawn_local(async move {
+            sleep_ms(REDRAW_MS).await;
+            self.redraw_due.set_value(false);
+            self.tick.update(|t| *t += 1);
+        });
     }
 }

@@ -94,6 +94,26 @@ impl Endpoint {
     }
 }
 
+/// How many connections a browser opens to one HTTP/1.1 server (Chromium, Firefox and Safari
+/// alike); calls beyond them wait in the browser.
+pub const HTTP1_CONNECTIONS: u32 = 6;
+
+/// A note for a concurrency that a plain-`http://` server cannot get from a browser: HTTP/2,
+/// which can carry more calls at once over one connection, comes only over HTTPS.
+pub fn concurrency_note(base_url: &str, concurrency: u32) -> Option<String> {
+    let plain = base_url.trim().to_ascii_lowercase().starts_with("http://");
+    (concurrency > HTTP1_CONNECTIONS).then(|| {
+        let limit = format!(
+            "A browser opens at most {HTTP1_CONNECTIONS} connections to an HTTP/1.1 server, so more than {HTTP1_CONNECTIONS} calls at once help only with an HTTP/2 server"
+        );
+        if plain {
+            format!("{limit}, and this base URL is plain http:// (HTTP/1.1): {HTTP1_CONNECTIONS} calls at once is the most it gets here.")
+        } else {
+            format!("{limit} (OpenAI's API is one).")
+        }
+    })
+}
+
 /// Why a key cannot be sent, if it cannot: HTTP header values take visible ASCII only (a
 /// space, a line break or a typographic character from a copy-paste would make the browser
 /// refuse the request).
@@ -151,6 +171,19 @@ impl JudgeInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_than_six_calls_at_once_to_a_plain_http_server_get_a_note_saying_six_is_the_most() {
+        assert_eq!(concurrency_note("http://localhost:8000/v1", 6), None);
+        let note = concurrency_note("http://localhost:8000/v1", 8).unwrap();
+        assert!(note.contains("plain http://"), "{note}");
+        assert!(note.contains("6 calls at once is the most"), "{note}");
+        let https = concurrency_note("https://api.openai.com/v1", 32).unwrap();
+        assert!(
+            https.contains("HTTP/2") && !https.contains("plain"),
+            "{https}"
+        );
+    }
 
     #[test]
     fn the_request_is_the_papers() {

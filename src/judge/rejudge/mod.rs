@@ -20,7 +20,7 @@ pub mod retry;
 pub mod run;
 pub mod template;
 
-pub use call::{CallRecord, Endpoint, JudgeInfo, PAPER_MODEL, key_problem};
+pub use call::{CallRecord, Endpoint, JudgeInfo, PAPER_MODEL, concurrency_note, key_problem};
 pub use judged::Judged;
 pub use reply::TopLogprobs;
 pub use retry::{Attempt, RetryPolicy, Stop};

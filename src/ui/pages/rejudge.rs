@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::judge::rejudge::cost::{Estimate, PRICES_SOURCE, Price, listed_price};
 use crate::judge::rejudge::template::PAPER_SOURCE;
 use crate::judge::rejudge::{
-    Caps, Endpoint, JudgeInfo, PAPER_MODEL, Plan, RetryPolicy, Run, Target, Template, key_problem,
+    Caps, Endpoint, JudgeInfo, PAPER_MODEL, Plan, RetryPolicy, Run, Target, Template,
+    concurrency_note, key_problem,
 };
 use crate::labels::text_hash;
 use crate::replay::explorer;
@@ -404,6 +405,7 @@ fn SettingsForm(settings: RwSignal<Settings>, running: RwSignal<bool>) -> impl I
                     prop:value=move || settings.with(|s| s.concurrency.to_string())
                     on:change=move |ev| { let v = parse_opt(&event_target_value(&ev)).unwrap_or(4u32); set(&|s| s.concurrency = v.clamp(1, 64)) } />
             </label>
+            {move || settings.with(|s| concurrency_note(&s.base_url, s.concurrency)).map(|n| view! { <p class="muted" data-testid="concurrency-note">{n}</p> })}
             <label>"Time limit per call (s) "
                 <input type="number" min="1" max="600" data-testid="timeout"
                     prop:value=move || settings.with(|s| s.timeout_s.to_string())
