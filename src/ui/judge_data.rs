@@ -118,13 +118,19 @@ impl JudgeData {
 
     /// Write calls to IndexedDB, then keep them; `notify` bumps the version (the views
     /// recompute), which a running rejudge does only now and then.
-    pub async fn store(self, calls: Vec<CallRecord>, notify: bool) -> Result<(), String> {
-        judge_store::put_calls(&calls).await?;
-        self.records.update_value(|r| r.extend(calls));
+    pub async fn store(self, calls: &[CallRecord], notify: bool) -> Result<(), String> {
+        judge_store::put_calls(calls).await?;
+        self.records.update_value(|r| r.extend_from_slice(calls));
         if notify {
             self.version.update(|v| *v += 1);
         }
         Ok(())
+    }
+
+    /// Keeps calls in memory only (storing them failed): this visit does not ask again.
+    pub fn keep_unsaved(self, calls: Vec<CallRecord>) {
+        self.records.update_value(|r| r.extend(calls));
+        self.version.update(|v| *v += 1);
     }
 
     pub async fn store_judge(self, info: JudgeInfo) -> Result<(), String> {

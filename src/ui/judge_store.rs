@@ -34,11 +34,17 @@ pub async fn put_calls(records: &[CallRecord]) -> Result<(), String> {
     let store = tx
         .object_store(JUDGE_CALLS)
         .map_err(js_err("saving judge calls"))?;
-    for r in records {
+    let queued = records.iter().try_for_each(|r| {
         let json = serde_json::to_string(r).map_err(|e| e.to_string())?;
         store
             .put(&row(&format!("{}|{}", r.key, r.answer), &json)?.into())
-            .map_err(js_err("saving judge calls"))?;
+            .map(drop)
+            .map_err(js_err("saving judge calls"))
+    });
+    if let Err(e) = queued {
+        // All or nothing: the puts already queued must not commit without the rest.
+        let _ = tx.abort();
+        return Err(e);
     }
     committed(&tx)
         .await

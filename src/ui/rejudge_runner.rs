@@ -46,6 +46,8 @@ pub struct Active {
     /// The writer is storing a batch.
     writing: bool,
     last_notify_ms: u64,
+    /// Why storing failed, and how many replies are therefore kept only for this visit.
+    unsaved: Option<(String, usize)>,
 }
 
 impl Active {
@@ -55,8 +57,12 @@ impl Active {
 }
 
 /// How long the writer gathers replies before a transaction. A reload loses the replies of
-/// this window (they are called again after it), as it loses the calls in flight.
+/// this window (they are called again after it), as it loses the calls in flight: about
+/// C × (`GATHER_MS` + one commit) / L replies.
 pub const GATHER_MS: i32 = 50;
+
+/// Waits before the writer's second and third tries of a failed transaction.
+const STORE_RETRY_MS: [i32; 2] = [250, 1000];
 
 /// How often, at most, a running call redraws the progress.
 pub const REDRAW_MS: i32 = 100;
@@ -118,6 +124,7 @@ impl Runner {
             unwritten: Vec::new(),
             writing: false,
             last_notify_ms: 0,
+            unsaved: None,
         }));
         judge_client::forget_readable();
         self.message.set(None);
@@ -128,7 +135,7 @@ impl Runner {
             let copied = if reused.is_empty() {
                 Ok(())
             } else {
-                judges.store(reused, true).await
+                judges.store(&reused, true).await
             };
             if let Err(e) = described.and(copied) {
                 self.message.set(Some(e));
@@ -144,9 +151,17 @@ impl Runner {
         loop {
             let next = self
                 .active
-                .try_update_value(|a| a.as_mut().map(|a| a.work.run.next(now())))
+                .try_update_value(|a| {
+                    let run = &mut a.as_mut()?.work.run;
+                    let before = shown_state(run);
+                    let next = run.next(now());
+                    Some((next, shown_state(run) != before))
+                })
                 .flatten();
-            match next {
+            if next.as_ref().is_some_and(|(_, changed)| *changed) {
+                self.tick.update(|t| *t += 1); // e.g. the cap reached: say so at once
+            }
+            match next.map(|(n, _)| n) {
                 None | Some(Next::Finished) => break,
                 Some(Next::Idle) => sleep_ms(50).await,
                 Some(Next::Wait { until_ms }) => {
@@ -198,15 +213,15 @@ impl Runner {
             .active
             .try_update_value(|a| {
                 let a = a.as_mut()?;
-                let state = |r: &Run| (r.stop.is_some(), r.warning.is_some(), r.paused);
-                let before = state(&a.work.run);
+                let before = shown_state(&a.work.run);
                 let top = a.work.run.finish(job, attempt, &outcome, now());
-                let changed = state(&a.work.run) != before;
+                let changed = shown_state(&a.work.run) != before;
+                let mut records = Vec::new();
                 if let Some(top) = top {
                     let w = &a.work;
                     let j = &w.plan.jobs[job];
                     let at = js_sys::Date::now();
-                    a.unwritten.extend(j.targets.iter().map(|&t| CallRecord {
+                    records.extend(j.targets.iter().map(|&t| CallRecord {
                         key: j.key.clone(),
                         judge: w.plan.judge.clone(),
                         answer: w.targets[t].answer.clone(),
@@ -216,14 +231,27 @@ impl Runner {
                         at,
                     }));
                 }
+                // Once storing has failed, later replies are kept for this visit only.
+                let unsaved = match &mut a.unsaved {
+                    Some((why, n)) if !records.is_empty() => {
+                        *n += records.len();
+                        Some((unsaved_message(why, *n), std::mem::take(&mut records)))
+                    }
+                    _ => None,
+                };
+                a.unwritten.append(&mut records);
                 let start_writer = !a.writing && !a.unwritten.is_empty();
                 a.writing |= start_writer;
-                Some((start_writer, changed))
+                Some((start_writer, changed, unsaved))
             })
             .flatten();
-        let Some((start_writer, changed)) = done else {
+        let Some((start_writer, changed, unsaved)) = done else {
             return;
         };
+        if let Some((message, records)) = unsaved {
+            judges.keep_unsaved(records);
+            self.message.set(Some(message));
+        }
         if start_writer {
             spawn_local(self.writer(judges));
         }
@@ -235,41 +263,75 @@ impl Runner {
     }
 
     /// Stores the queued replies, those of [`GATHER_MS`] per transaction, until none is left
-    /// (the senders go on calling meanwhile); a failed write stops the run.
+    /// (the senders go on calling meanwhile). A transaction that fails three times stops the
+    /// run; its replies and any still to come are then kept in memory, so this visit does not
+    /// pay for them again, and the message says how many a reload would ask for again.
     async fn writer(self, judges: JudgeData) {
         loop {
             sleep_ms(GATHER_MS).await;
-            let batch = self
+            let Some((batch, notify)) = self
                 .active
                 .try_update_value(|a| {
                     let a = a.as_mut()?;
-                    let batch = std::mem::take(&mut a.unwritten);
-                    a.writing = !batch.is_empty();
+                    if a.unwritten.is_empty() {
+                        a.writing = false;
+                        return None;
+                    }
                     let notify = now() >= a.last_notify_ms + 1000;
                     if notify {
                         a.last_notify_ms = now();
                     }
-                    Some((batch, notify))
+                    Some((std::mem::take(&mut a.unwritten), notify))
                 })
-                .flatten();
-            let Some((batch, notify)) = batch.filter(|(b, _)| !b.is_empty()) else {
+                .flatten()
+            else {
                 return;
             };
-            if let Err(e) = judges.store(batch, notify).await {
-                self.active.update_value(|a| {
-                    if let Some(a) = a {
-                        a.work.run.cancelled = true;
-                        a.unwritten.clear();
-                        a.writing = false;
-                    }
-                });
-                self.message.set(Some(format!(
-                    "{e}: the run stops so that nothing is paid for twice."
-                )));
-                self.tick.update(|t| *t += 1);
+            let mut stored = judges.store(&batch, notify).await;
+            for wait in STORE_RETRY_MS {
+                if stored.is_ok() {
+                    break;
+                }
+                sleep_ms(wait).await;
+                stored = judges.store(&batch, notify).await;
+            }
+            if let Err(e) = stored {
+                self.give_up_storing(judges, e, batch);
+                return;
+            }
+            // Over when nothing came meanwhile (the next reply starts a new writer).
+            let more = self
+                .active
+                .try_update_value(|a| {
+                    let a = a.as_mut()?;
+                    a.writing = !a.unwritten.is_empty();
+                    Some(a.writing)
+                })
+                .flatten()
+                .unwrap_or(false);
+            if !more {
                 return;
             }
         }
+    }
+
+    fn give_up_storing(self, judges: JudgeData, why: String, mut batch: Vec<CallRecord>) {
+        let message = self
+            .active
+            .try_update_value(|a| {
+                let a = a.as_mut()?;
+                a.work.run.cancelled = true;
+                a.writing = false;
+                batch.append(&mut a.unwritten);
+                let n = batch.len() + a.unsaved.as_ref().map_or(0, |(_, n)| *n);
+                let message = unsaved_message(&why, n);
+                a.unsaved = Some((why, n));
+                Some(message)
+            })
+            .flatten();
+        judges.keep_unsaved(batch);
+        self.message.set(message);
+        self.tick.update(|t| *t += 1);
     }
 
     /// Redraw the progress within [`REDRAW_MS`] (one redraw for all the calls settled
@@ -285,4 +347,15 @@ impl Runner {
             self.tick.update(|t| *t += 1);
         });
     }
+}
+
+/// What of a run the page shows at once rather than at the next redraw.
+fn shown_state(run: &Run) -> (bool, bool, bool) {
+    (run.stop.is_some(), run.warning.is_some(), run.paused)
+}
+
+fn unsaved_message(why: &str, n: usize) -> String {
+    format!(
+        "{why}. The run stops: {n} replies could not be saved in this browser. They count for this visit, but after a reload they would be asked for (and paid for) again."
+    )
 }
