@@ -38,15 +38,21 @@ pub async fn append(records: &[String]) -> Result<(), String> {
     let store = tx
         .object_store(LABEL_EVENTS)
         .map_err(js_err("saving labels"))?;
-    for record in records {
+    let queued = records.iter().try_for_each(|record| {
         let row = Object::new();
         Reflect::set(
             &row,
             &JsValue::from_str("record"),
             &JsValue::from_str(record),
         )
-        .map_err(js_err("saving labels"))?;
-        store.add(&row).map_err(js_err("saving labels"))?;
+        .and_then(|_| store.add(&row))
+        .map(drop)
+        .map_err(js_err("saving labels"))
+    });
+    if let Err(e) = queued {
+        // All or nothing: the events already queued must not commit without the rest.
+        let _ = tx.abort();
+        return Err(e);
     }
     committed(&tx)
         .await

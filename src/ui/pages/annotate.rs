@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -88,6 +89,9 @@ fn AnnotatorForm() -> impl IntoView {
     }
 }
 
+/// How long a write may take before the page says "Saving…".
+const SAVING_SHOWN_AFTER: Duration = Duration::from_millis(150);
+
 /// Moves to a URL of the app (replacing the history entry).
 type Navigate = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -101,7 +105,12 @@ struct Desk {
     /// Bumped whenever the session changes.
     tick: RwSignal<u64>,
     draft: RwSignal<Draft>,
-    saving: RwSignal<bool>,
+    /// A write is in flight (keys meanwhile are buffered).
+    saving: StoredValue<bool>,
+    /// "Saving…" is on screen: only for a write slower than [`SAVING_SHOWN_AFTER`], so a
+    /// keypress changes nothing on the page until the label is stored and the next answer
+    /// can be shown (a frame rendered in between delays the storage's reply).
+    saving_shown: RwSignal<bool>,
     /// Keys pressed while a write was in flight, replayed when it completes.
     buffered: StoredValue<VecDeque<Action>>,
     message: RwSignal<Option<String>>,
@@ -113,6 +122,8 @@ struct Desk {
     own_version: StoredValue<u64>,
     note: NodeRef<leptos::html::Textarea>,
     navigate: StoredValue<Navigate>,
+    /// The URL is behind the place on screen (see [`Desk::moved`]).
+    url_due: StoredValue<bool>,
 }
 
 impl Desk {
@@ -134,6 +145,11 @@ impl Desk {
     }
 
     /// After a move: the draft shows the label there, the URL the place.
+    ///
+    /// The URL catches up once the next answer is on screen (after the next frame): a history
+    /// entry costs Chromium several milliseconds (a same-document navigation, and it fetches
+    /// the favicon again), which would otherwise delay every label. Moves within one frame
+    /// write it once. A reload in that window comes back to the answer just labelled.
     fn moved(self) {
         self.tick.update(|t| *t += 1);
         let existing = self.session.with_value(|s| {
@@ -142,7 +158,24 @@ impl Desk {
         });
         self.draft
             .set(existing.map(Draft::from).unwrap_or_default());
+        if !self.url_due.get_value() {
+            self.url_due.set_value(true);
+            request_animation_frame(move || set_timeout(move || self.write_url(), Duration::ZERO));
+        }
+    }
+
+    fn write_url(self) {
+        if self.url_due.try_get_value() != Some(true) {
+            return; // the page has gone
+        }
+        self.url_due.set_value(false);
+        self.navigate_to(|_| {});
+    }
+
+    /// The page's URL with a change to its state, at the place on screen.
+    fn navigate_to(self, change: impl FnOnce(&mut AnnotateState)) {
         let mut st = self.state.get_untracked();
+        change(&mut st);
         st.position = Some(self.place());
         self.navigate
             .with_value(|go| go(&format!("/annotate{}", st.to_query())));
@@ -159,7 +192,15 @@ impl Desk {
 
     /// Stores a planned change; commits and moves only when the write has completed.
     fn persist(self, pending: Pending, reveal: Option<(usize, Judgement)>) {
-        self.saving.set(true);
+        self.saving.set_value(true);
+        set_timeout(
+            move || {
+                if self.saving.try_get_value() == Some(true) {
+                    self.saving_shown.set(true);
+                }
+            },
+            SAVING_SHOWN_AFTER,
+        );
         spawn_local(async move {
             let stored = self.labels.store(pending.events.clone()).await;
             if self.tick.try_get_untracked().is_none() {
@@ -186,8 +227,11 @@ impl Desk {
                         .set(Some(format!("Not saved: {e}. Nothing changed; try again.")));
                 }
             }
-            self.saving.set(false);
-            while !self.saving.get_untracked() {
+            self.saving.set_value(false);
+            if self.saving_shown.get_untracked() {
+                self.saving_shown.set(false);
+            }
+            while !self.saving.get_value() {
                 let Some(next) = self
                     .buffered
                     .try_update_value(VecDeque::pop_front)
@@ -227,7 +271,7 @@ impl Desk {
     }
 
     fn act(self, a: Action) {
-        if self.saving.get_untracked() {
+        if self.saving.get_value() {
             self.buffered.update_value(|b| b.push_back(a));
             return;
         }
@@ -295,7 +339,8 @@ fn Workbench() -> impl IntoView {
         session: StoredValue::new(None),
         tick: RwSignal::new(0),
         draft: RwSignal::new(Draft::default()),
-        saving: RwSignal::new(false),
+        saving: StoredValue::new(false),
+        saving_shown: RwSignal::new(false),
         buffered: StoredValue::new(VecDeque::new()),
         message: RwSignal::new(None),
         reveal: RwSignal::new(None),
@@ -303,6 +348,7 @@ fn Workbench() -> impl IntoView {
         own_version: StoredValue::new(0),
         note: NodeRef::new(),
         navigate: StoredValue::new(go),
+        url_due: StoredValue::new(false),
     };
     let waiting = RwSignal::new(None::<String>);
 
@@ -370,6 +416,20 @@ fn Workbench() -> impl IntoView {
     });
     let current = Memo::new(move |_| places.get().and_then(|(p, _)| desk.position_at(p)));
     let upcoming = Memo::new(move |_| places.get().and_then(|(_, u)| desk.position_at(u)));
+    // The next answer is laid out ahead (invisible), once the current one is on screen: a
+    // save then only has to show it, with no text to shape in the keypress's frame.
+    let ahead = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        let next = upcoming.get();
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    let _ = ahead.try_set(next); // (the page may have gone)
+                },
+                Duration::ZERO,
+            )
+        });
+    });
     Effect::new(move |_| {
         let wanted: Vec<usize> = [current.get(), upcoming.get()]
             .into_iter()
@@ -455,7 +515,7 @@ fn Workbench() -> impl IntoView {
         <p class="error" role="alert" data-testid="annotate-message">{move || desk.message.get()}</p>
         <div class="annotate-grid">
             <div class="annotate-answer" data-testid="annotate-answer">
-                <For each=move || { let mut v: Vec<usize> = current.get().into_iter().collect(); v.extend(upcoming.get().filter(|u| Some(*u) != current.get())); v }
+                <For each=move || { let mut v: Vec<usize> = current.get().into_iter().collect(); v.extend(ahead.get().filter(|u| Some(*u) != current.get())); v }
                     key=|pos| *pos
                     children=move |pos| view! { <AnswerSlot desk=desk pos=pos shown=Signal::derive(move || current.get() == Some(pos)) /> } />
                 {move || (current.get().is_none() && progress.get().is_some_and(|(_, _, len)| len == 0)).then(|| view! {
@@ -476,12 +536,7 @@ fn Workbench() -> impl IntoView {
 #[component]
 fn QueueBar(desk: Desk) -> impl IntoView {
     let state = desk.state;
-    let set_blind = move |blind: bool| {
-        let mut st = state.get_untracked();
-        st.blind = blind;
-        desk.navigate
-            .with_value(|go| go(&format!("/annotate{}", st.to_query())));
-    };
+    let set_blind = move |blind: bool| desk.navigate_to(|st| st.blind = blind);
     view! {
         <div class="queue-bar">
             <span>
@@ -590,7 +645,7 @@ fn AnswerSlot(desk: Desk, pos: usize, shown: Signal<bool>) -> impl IntoView {
             .map(|t| format!("{:016x}", text_hash(&t.row.answer)))
     };
     view! {
-        <article class="answer-slot" hidden=move || !shown.get() data-text-hash=hash
+        <article class="answer-slot" class:upcoming=move || !shown.get() inert=move || !shown.get() data-text-hash=hash
             data-testid=move || if shown.get() { "current-answer" } else { "next-answer" }>
             {meta}
             {body}
@@ -671,7 +726,7 @@ fn LabelPanel(desk: Desk) -> impl IntoView {
                 {move || format!("Your verdict: {}", judgement().verdict(&desk.state.get().queue.thresholds).label())}
             </p>
             <div class="button-row">
-                <button type="submit" data-testid="save" disabled=move || desk.saving.get()>"Save and next (Enter)"</button>
+                <button type="submit" data-testid="save" disabled=move || desk.saving_shown.get()>"Save and next (Enter)"</button>
                 <button type="button" class="small" on:click=move |_| desk.act(Action::Skip)>"Skip (s)"</button>
             </div>
             <div class="button-row">
@@ -681,7 +736,7 @@ fn LabelPanel(desk: Desk) -> impl IntoView {
                 <button type="button" class="small" on:click=move |_| desk.act(Action::Redo)>"Redo (Z)"</button>
             </div>
             <p class="muted small" data-testid="save-state">
-                {move || if desk.saving.get() { "Saving…" } else { "All labels saved in this browser." }}
+                {move || if desk.saving_shown.get() { "Saving…" } else { "All labels saved in this browser." }}
             </p>
         </form>
     }
