@@ -64,9 +64,13 @@ pub async fn done(request: &IdbRequest) -> Result<JsValue, String> {
         .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
-/// Resolve when a transaction has completed (its writes are durable), or fail with why it
-/// aborted.
+/// Commit a transaction whose requests are all queued, and resolve when it has completed
+/// (its writes are durable), or fail with why it aborted. Committing at once spares a round
+/// trip: otherwise the browser commits only after every request's success event has reached
+/// the page, and Chromium may hold that event back until it has drawn a frame.
 pub async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
+    // (Throws only if the transaction has already finished: its events then tell.)
+    let _ = tx.commit();
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
             let _ = resolve.call0(&JsValue::NULL);
