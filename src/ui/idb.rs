@@ -69,7 +69,9 @@ pub async fn done(request: &IdbRequest) -> Result<JsValue, String> {
 /// trip: otherwise the browser commits only after every request's success event has reached
 /// the page, and Chromium may hold that event back until it has drawn a frame.
 pub async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
-    // (Throws only if the transaction has already finished: its events then tell.)
+    // (Throws only if the transaction has already finished: its events then tell.) web-sys
+    // marks `commit` deprecated, but it is IndexedDB 3.0's, in every current browser.
+    #[allow(deprecated)]
     let _ = tx.commit();
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
