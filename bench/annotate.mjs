@@ -76,21 +76,18 @@ async function keypressLatency(browser) {
     window.__seen = seen;
     let waiters = [];
     const settle = () => {
-      const n = Math.min(seen.frames.length, seen.laidOut.length);
-      waiters = waiters.filter(([k, resolve]) => (k < n ? (resolve(), false) : true));
+      waiters = waiters.filter(([ready, resolve]) => (ready() ? (resolve(), false) : true));
     };
-    window.__after = (k) => new Promise((resolve) => { waiters.push([k, resolve]); settle(); });
-    window.__floorAfter = (k) => new Promise((resolve) => {
-      const check = () => (seen.floor.length > k ? resolve() : setTimeout(check, 5));
-      check();
-    });
+    const until = (ready) => new Promise((resolve) => { waiters.push([ready, resolve]); settle(); });
+    window.__after = (k) => until(() => seen.frames.length > k && seen.laidOut.length > k);
+    window.__floorAfter = (k) => until(() => seen.floor.length > k);
     const current = () => document.querySelector('[data-testid="current-answer"]');
     addEventListener('keydown', (e) => {
       if (e.key === 'F9') {
         // The frame floor: a change made at once, seen at the next animation frame.
         const t0 = performance.now();
         document.documentElement.dataset.benchFloor = String(t0);
-        requestAnimationFrame(() => seen.floor.push(performance.now() - t0));
+        requestAnimationFrame(() => { seen.floor.push(performance.now() - t0); settle(); });
         return;
       }
       if (e.key !== 'Enter') return;

@@ -68,7 +68,7 @@ pub async fn done(request: &IdbRequest) -> Result<JsValue, String> {
 /// (its writes are durable), or fail with why it aborted. Committing at once spares a round
 /// trip: otherwise the browser commits only after every request's success event has reached
 /// the page, and Chromium may hold that event back until it has drawn a frame.
-pub async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
+async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
     // (Throws only if the transaction has already finished: its events then tell.) web-sys
     // marks `commit` deprecated, but it is IndexedDB 3.0's, in every current browser.
     #[allow(deprecated)]
@@ -92,6 +92,21 @@ pub async fn committed(tx: &web_sys::IdbTransaction) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+/// All or nothing: when queueing a transaction's requests failed (`queued`), abort it, so the
+/// requests already queued do not commit without the rest, and say why; else commit it and
+/// wait (a failure then is `{what}: why`).
+pub async fn commit_all(
+    tx: &web_sys::IdbTransaction,
+    queued: Result<(), String>,
+    what: &str,
+) -> Result<(), String> {
+    if let Err(e) = queued {
+        let _ = tx.abort();
+        return Err(e);
+    }
+    committed(tx).await.map_err(|e| format!("{what}: {e}"))
 }
 
 thread_local! {

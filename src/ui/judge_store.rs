@@ -9,7 +9,7 @@ use web_sys::IdbTransactionMode;
 
 use crate::judge::rejudge::{CallRecord, JudgeInfo};
 
-use super::idb::{JUDGE_CALLS, JUDGES, committed, done, js_err, open, records_of};
+use super::idb::{JUDGE_CALLS, JUDGES, commit_all, done, js_err, open, records_of};
 
 fn row(id: &str, record: &str) -> Result<Object, String> {
     let row = Object::new();
@@ -41,14 +41,7 @@ pub async fn put_calls(records: &[CallRecord]) -> Result<(), String> {
             .map(drop)
             .map_err(js_err("saving judge calls"))
     });
-    if let Err(e) = queued {
-        // All or nothing: the puts already queued must not commit without the rest.
-        let _ = tx.abort();
-        return Err(e);
-    }
-    committed(&tx)
-        .await
-        .map_err(|e| format!("saving judge calls: {e}"))
+    commit_all(&tx, queued, "saving judge calls").await
 }
 
 /// Store (or replace) a judge's description.

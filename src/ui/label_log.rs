@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::IdbTransaction;
 
-use super::idb::{LABEL_EVENTS, committed, js_err, open, records_of};
+use super::idb::{LABEL_EVENTS, commit_all, js_err, open, records_of};
 
 /// Stores `records` (each an encoded `labels::Event`) in one transaction.
 pub async fn append(records: &[String]) -> Result<(), String> {
@@ -49,14 +49,7 @@ pub async fn append(records: &[String]) -> Result<(), String> {
         .map(drop)
         .map_err(js_err("saving labels"))
     });
-    if let Err(e) = queued {
-        // All or nothing: the events already queued must not commit without the rest.
-        let _ = tx.abort();
-        return Err(e);
-    }
-    committed(&tx)
-        .await
-        .map_err(|e| format!("saving labels: {e}"))
+    commit_all(&tx, queued, "saving labels").await
 }
 
 /// Every stored record, oldest first.

@@ -92,6 +92,11 @@ fn AnnotatorForm() -> impl IntoView {
 /// How long a write may take before the page says "Saving…".
 const SAVING_SHOWN_AFTER: Duration = Duration::from_millis(150);
 
+/// Runs `f` once the next frame has been drawn: work that should not delay it.
+fn after_next_frame(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, Duration::ZERO));
+}
+
 /// Moves to a URL of the app (replacing the history entry).
 type Navigate = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -160,7 +165,7 @@ impl Desk {
             .set(existing.map(Draft::from).unwrap_or_default());
         if !self.url_due.get_value() {
             self.url_due.set_value(true);
-            request_animation_frame(move || set_timeout(move || self.write_url(), Duration::ZERO));
+            after_next_frame(move || self.write_url());
         }
     }
 
@@ -421,13 +426,8 @@ fn Workbench() -> impl IntoView {
     let ahead = RwSignal::new(None::<usize>);
     Effect::new(move |_| {
         let next = upcoming.get();
-        request_animation_frame(move || {
-            set_timeout(
-                move || {
-                    let _ = ahead.try_set(next); // (the page may have gone)
-                },
-                Duration::ZERO,
-            )
+        after_next_frame(move || {
+            let _ = ahead.try_set(next); // (the page may have gone)
         });
     });
     Effect::new(move |_| {
