@@ -8,6 +8,10 @@
 //   node --experimental-websocket bench/rejudge-bare.mjs <app url> [8x100,8x100h2,...]
 //
 // prints one JSON line. The judge server runs in its own process (bench/rejudge-server.mjs).
+//
+// After the app's run, the same page, origin and server get the browser's floor: the same
+// number of calls made by a bare loop of C senders (fetch, read the body, JSON.parse, next),
+// no app code at all. What the page cannot beat, the app cannot either.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,6 +122,25 @@ const drive = (judgeUrl, concurrency) => `(async () => {
   return { planned, wall_ms: performance.now() - t0, counts: q('rejudge-counts').textContent };
 })()`;
 
+// Runs inside the page after the app's run: C bare senders, `calls` calls of the app's size
+// (distinct prompts, so the server's duplicate count is untouched); the page's own clock.
+const floor = (judgeUrl, concurrency, calls) => `(async () => {
+  const url = ${JSON.stringify(judgeUrl)} + '/chat/completions';
+  const padding = 'x'.repeat(2500);
+  let next = 0;
+  const sender = async () => {
+    while (next < ${calls}) {
+      const i = next++;
+      const body = JSON.stringify({ model: 'local-judge', messages: [{ role: 'user', content: 'floor call ' + i + ' ' + padding }], max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0 });
+      const reply = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      JSON.parse(await reply.text());
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: ${concurrency} }, sender));
+  return performance.now() - t0;
+})()`;
+
 const out = [];
 for (const { concurrency, latencyMs, h2 } of points) {
   const judge = await startServer(latencyMs, h2);
@@ -135,7 +158,9 @@ for (const { concurrency, latencyMs, h2 } of points) {
     const calls = Number(/^(\d+) of/.exec(r.counts)[1]);
     const perSecond = (calls * 1000) / r.wall_ms;
     const bound = (concurrency * 1000) / latencyMs;
-    out.push({ concurrency, latency_ms: latencyMs, transport: h2 ? 'HTTP/2 (TLS front)' : 'HTTP/1.1', calls, wall_ms: round(r.wall_ms), calls_per_s: round(perSecond, 2), bound_calls_per_s: bound, ratio: round(perSecond / bound, 3), duplicates: stats.duplicates, counts: r.counts });
+    const floorMs = await chromium.evaluate(floor(judge.url, concurrency, calls));
+    const floorPerSecond = (calls * 1000) / floorMs;
+    out.push({ floor_wall_ms: round(floorMs), floor_calls_per_s: round(floorPerSecond, 2), floor_ratio: round(floorPerSecond / bound, 3), concurrency, latency_ms: latencyMs, transport: h2 ? 'HTTP/2 (TLS front)' : 'HTTP/1.1', calls, wall_ms: round(r.wall_ms), calls_per_s: round(perSecond, 2), bound_calls_per_s: bound, ratio: round(perSecond / bound, 3), duplicates: stats.duplicates, counts: r.counts });
   } finally {
     await chromium.close();
     await judge.close();

@@ -867,7 +867,7 @@ fn rejudge_section(url: &str, install_llama: bool) -> Result<String, String> {
     )?;
     let f = number;
     let mut s = format!(
-        "{REJUDGE_HEADING}\n\nThe `/rejudge` page of the shipped build in headless Chromium against `e2e/judge-server.mjs` (its own process, 127.0.0.1, a fixed latency L per reply, the real judge's top-20 dicts): {} answers (`rejudge?series=ce-base-coder32b-n&series=fd-insecure-r1`, two calls each), model `local-judge` (unpriced), no cap, a fresh browser context per run; timed inside the page from the Run click to “— ended”. The bound is C/L calls/s at concurrency C. Driven by Playwright (`bench/rejudge.mjs`, which also measures where the time goes) and, to leave out Playwright's own cost, by one DevTools `Runtime.evaluate` and nothing else (`bench/rejudge-bare.mjs`). “HTTP/2” is the same server behind a local TLS HTTP/2 front (`bench/rejudge-h2.mjs`), as OpenAI's API speaks it. Machine: {} cores, load average {} at the start of the Playwright runs (other work on the machine included).\n\n| C, L, transport | calls | Playwright: calls/s, % of C/L | no Playwright: calls/s, % of C/L | duplicates | target |\n|---|---|---|---|---|---|\n",
+        "{REJUDGE_HEADING}\n\nThe `/rejudge` page of the shipped build in headless Chromium against `e2e/judge-server.mjs` (its own process, 127.0.0.1, a fixed latency L per reply, the real judge's top-20 dicts): {} answers (`rejudge?series=ce-base-coder32b-n&series=fd-insecure-r1`, two calls each), model `local-judge` (unpriced), no cap, a fresh browser context per run; timed inside the page from the Run click to “— ended”. The bound is C/L calls/s at concurrency C. Driven by Playwright (`bench/rejudge.mjs`, which also measures where the time goes) and, to leave out Playwright's own cost, by one DevTools `Runtime.evaluate` and nothing else (`bench/rejudge-bare.mjs`), which then gives the browser's floor: in the same page, origin and server, the same number of calls made by C bare senders in plain JavaScript (fetch, read the body, `JSON.parse`, next) and no app code — what a page cannot beat here, the app cannot either. “HTTP/2” is the same server behind a local TLS HTTP/2 front (`bench/rejudge-h2.mjs`), as OpenAI's API speaks it. Machine: {} cores, load average {} at the start of the Playwright runs (other work on the machine included).\n\n| C, L, transport | calls | Playwright: calls/s, % of C/L | no Playwright: calls/s, % of C/L | browser floor (bare loop): calls/s, % of C/L | duplicates | target |\n|---|---|---|---|---|---|---|\n",
         page["throughput"][0]["answers"], page["cpus"], page["loadavg_start"][0],
     );
     let points = page["throughput"].as_array().cloned().unwrap_or_default();
@@ -887,9 +887,19 @@ fn rejudge_section(url: &str, install_llama: bool) -> Result<String, String> {
                 f(b, "wall_ms") / 1e3
             )
         });
+        let floor_cell =
+            b.filter(|b| b["floor_ratio"].is_number())
+                .map_or("—".to_string(), |b| {
+                    format!(
+                        "{:.1} calls/s, {:.0}% ({:.1} s)",
+                        f(b, "floor_calls_per_s"),
+                        f(b, "floor_ratio") * 100.0,
+                        f(b, "floor_wall_ms") / 1e3
+                    )
+                });
         writeln!(
             s,
-            "| C = {}, L = {} ms, {} (bound {} calls/s) | {} | {:.1} calls/s, {:.0}% ({:.1} s) | {bare_cell} | {}{} | ≥ 95%, 0 duplicates |",
+            "| C = {}, L = {} ms, {} (bound {} calls/s) | {} | {:.1} calls/s, {:.0}% ({:.1} s) | {bare_cell} | {floor_cell} | {}{} | ≥ 95%, 0 duplicates |",
             p["concurrency"],
             p["latency_ms"],
             p["transport"].as_str().unwrap_or("?"),
@@ -960,6 +970,31 @@ fn rejudge_section(url: &str, install_llama: bool) -> Result<String, String> {
         }
     )
     .unwrap();
+    // Against the floor: the app's calls/s as a share of what a bare loop gets in the same
+    // page, and the points where not even the bare loop reaches 95%.
+    let versus_floor: Vec<String> = bare_points
+        .iter()
+        .filter(|b| b["floor_ratio"].is_number())
+        .map(|b| {
+            format!(
+                "C = {}, L = {} ms, {}: floor {:.0}%, app {:.0}% ({:.0}% of the floor)",
+                b["concurrency"],
+                b["latency_ms"],
+                b["transport"].as_str().unwrap_or("?"),
+                f(b, "floor_ratio") * 100.0,
+                f(b, "ratio") * 100.0,
+                f(b, "calls_per_s") / f(b, "floor_calls_per_s") * 100.0,
+            )
+        })
+        .collect();
+    if !versus_floor.is_empty() {
+        writeln!(
+            s,
+            "Against the browser's floor (no Playwright): {}. Where the floor is below 95%, no page in this browser on this machine reaches the target at that point, whatever its code.\n",
+            versus_floor.join("; ")
+        )
+        .unwrap();
+    }
     let h1: Vec<&serde_json::Value> = points
         .iter()
         .filter(|p| p["transport"] == "HTTP/1.1" && f(p, "concurrency") > 6.0)
