@@ -877,37 +877,32 @@ fn rejudge_section(url: &str, install_llama: bool) -> Result<String, String> {
             && p["latency_ms"] == b["latency_ms"]
             && p["transport"] == b["transport"]
     };
+    // One run's rate as a cell: calls/s and % of C/L (in bold where `bold`), then its wall
+    // time; `prefix` picks the bare loop's figures ("floor_") from the same record.
+    let rate = |v: &serde_json::Value, prefix: &str, bold: bool| {
+        let star = if bold { "**" } else { "" };
+        format!(
+            "{star}{:.1} calls/s, {:.0}%{star} ({:.1} s)",
+            f(v, &format!("{prefix}calls_per_s")),
+            f(v, &format!("{prefix}ratio")) * 100.0,
+            f(v, &format!("{prefix}wall_ms")) / 1e3
+        )
+    };
     for p in &points {
         let b = bare_points.iter().find(|b| same(p, b));
-        let bare_cell = b.map_or("—".to_string(), |b| {
-            format!(
-                "**{:.1} calls/s, {:.0}%** ({:.1} s)",
-                f(b, "calls_per_s"),
-                f(b, "ratio") * 100.0,
-                f(b, "wall_ms") / 1e3
-            )
-        });
-        let floor_cell =
-            b.filter(|b| b["floor_ratio"].is_number())
-                .map_or("—".to_string(), |b| {
-                    format!(
-                        "{:.1} calls/s, {:.0}% ({:.1} s)",
-                        f(b, "floor_calls_per_s"),
-                        f(b, "floor_ratio") * 100.0,
-                        f(b, "floor_wall_ms") / 1e3
-                    )
-                });
+        let bare_cell = b.map_or("—".to_string(), |b| rate(b, "", true));
+        let floor_cell = b
+            .filter(|b| b["floor_ratio"].is_number())
+            .map_or("—".to_string(), |b| rate(b, "floor_", false));
         writeln!(
             s,
-            "| C = {}, L = {} ms, {} (bound {} calls/s) | {} | {:.1} calls/s, {:.0}% ({:.1} s) | {bare_cell} | {floor_cell} | {}{} | ≥ 95%, 0 duplicates |",
+            "| C = {}, L = {} ms, {} (bound {} calls/s) | {} | {} | {bare_cell} | {floor_cell} | {}{} | ≥ 95%, 0 duplicates |",
             p["concurrency"],
             p["latency_ms"],
             p["transport"].as_str().unwrap_or("?"),
             p["bound_calls_per_s"],
             p["calls"],
-            f(p, "calls_per_s"),
-            f(p, "ratio") * 100.0,
-            f(p, "wall_ms") / 1e3,
+            rate(p, "", false),
             p["duplicates"],
             b.map_or(String::new(), |b| format!(" / {}", b["duplicates"])),
         )
@@ -970,8 +965,8 @@ fn rejudge_section(url: &str, install_llama: bool) -> Result<String, String> {
         }
     )
     .unwrap();
-    // Against the floor: the app's calls/s as a share of what a bare loop gets in the same
-    // page, and the points where not even the bare loop reaches 95%.
+    // Against the floor: per point, the app's calls/s as a share of what a bare loop gets in
+    // the same page.
     let versus_floor: Vec<String> = bare_points
         .iter()
         .filter(|b| b["floor_ratio"].is_number())
