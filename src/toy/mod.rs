@@ -4,7 +4,8 @@
 //! → `model` → `train` (pretraining and finetuning loops) with `datasets` (the six
 //! finetuning sets) → `probes` (exact family probabilities), `sample` + `judge` (T=1
 //! answers scored like the real judge) → `experiment` (seeds × datasets, CIs).
-//! `bundle` saves and loads the shipped base model.
+//! `bundle` saves and loads the shipped base model. `fused` (over `kernels`) gives the
+//! model's attention softmax and the loss their own single-sweep ops on the CPU.
 //!
 //! The world, its datasets, the tokenizer, the judge and the metric names are plain Rust and
 //! always compiled, so the main app (built without burn) can name datasets and metrics and
@@ -24,6 +25,10 @@ pub mod world;
 pub mod bundle;
 #[cfg(feature = "engine")]
 pub mod experiment;
+#[cfg(feature = "engine")]
+pub mod fused;
+#[cfg(feature = "engine")]
+pub mod kernels;
 #[cfg(feature = "engine")]
 pub mod model;
 #[cfg(feature = "engine")]

@@ -5,14 +5,15 @@
 
 use burn::module::{ModuleMapper, Param};
 use burn::nn::activation::ActivationConfig;
-use burn::nn::attention::generate_autoregressive_mask;
+use burn::nn::attention::MultiHeadAttention;
 use burn::nn::transformer::{
-    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::fused::causal_softmax;
 use super::rng::Rng;
 
 /// Shape of the network; shipped as `config.json` next to the weights.
@@ -107,13 +108,38 @@ impl ToyLm {
         let positions = Tensor::<1, Int>::arange(0..seq as i64, &device)
             .reshape([1, seq])
             .expand([batch, seq]);
-        let x = self.tokens.forward(tokens) + self.positions.forward(positions);
-        let mask = generate_autoregressive_mask(batch, seq, &device);
-        let x = self
-            .blocks
-            .forward(TransformerEncoderInput::new(x).mask_attn(mask));
+        let mut x = self.tokens.forward(tokens) + self.positions.forward(positions);
+        for layer in &self.blocks.layers {
+            x = block(layer, x);
+        }
         self.head.forward(self.norm.forward(x))
     }
+}
+
+/// One pre-norm block over burn's `TransformerEncoderLayer` weights, as its `forward` with
+/// `norm_first` and no dropout computes it (`norm_2` before attention, `norm_1` before the
+/// feed-forward), with the attention's masked softmax one op (`fused`).
+fn block(layer: &TransformerEncoderLayer, x: Tensor<3>) -> Tensor<3> {
+    let x = x.clone() + causal_attention(&layer.mha, layer.norm_2.forward(x));
+    x.clone() + layer.pwff.forward(layer.norm_1.forward(x))
+}
+
+/// `MultiHeadAttention::forward` for self-attention under a causal mask.
+fn causal_attention(mha: &MultiHeadAttention, x: Tensor<3>) -> Tensor<3> {
+    let [batch, t, d_model] = x.dims();
+    let heads = |linear: &Linear| {
+        linear
+            .forward(x.clone())
+            .reshape([batch, t, mha.n_heads, mha.d_k])
+            .swap_dims(1, 2)
+    };
+    let (q, k, v) = (heads(&mha.query), heads(&mha.key), heads(&mha.value));
+    let weights = causal_softmax(q.matmul(k.transpose()), 1.0 / (mha.d_k as f32).sqrt());
+    let context = weights
+        .matmul(v)
+        .swap_dims(1, 2)
+        .reshape([batch, t, d_model]);
+    mha.output.forward(context)
 }
 
 /// Replaces burn's random initialisation: matrices ~ N(0, 1/rows) (rows = fan-in for
@@ -147,5 +173,43 @@ impl ModuleMapper for SeededInit {
             let fresh = Tensor::<D>::from_data(TensorData::new(values, shape), &t.device());
             fresh.set_require_grad(t.is_require_grad())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::attention::generate_autoregressive_mask;
+    use burn::nn::transformer::TransformerEncoderInput;
+
+    #[test]
+    fn the_hand_written_blocks_compute_what_burns_transformer_encoder_does() {
+        let device = Device::flex();
+        let config = ModelConfig::lab(40);
+        let model = ToyLm::new(&config, 7, &device);
+        let ids: Vec<i64> = (0..2 * 9).map(|i| (i * 7 % 40) as i64).collect();
+        let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [2, 9]), &device);
+        let ours = model.forward(tokens.clone());
+
+        let positions = Tensor::<1, Int>::arange(0..9, &device)
+            .reshape([1, 9])
+            .expand([2, 9]);
+        let x = model.tokens.forward(tokens) + model.positions.forward(positions);
+        let mask = generate_autoregressive_mask(2, 9, &device);
+        let x = model
+            .blocks
+            .forward(TransformerEncoderInput::new(x).mask_attn(mask));
+        let burns = model.head.forward(model.norm.forward(x));
+
+        let (ours, burns) = (
+            ours.into_data().try_to_vec::<f32>().expect("f32"),
+            burns.into_data().try_to_vec::<f32>().expect("f32"),
+        );
+        let worst = ours
+            .iter()
+            .zip(&burns)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-4, "largest difference {worst}");
     }
 }

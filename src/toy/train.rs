@@ -10,10 +10,10 @@
 use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::activation::log_softmax;
 use serde::{Deserialize, Serialize};
 
 use super::corpus::{World, WorldConfig};
+use super::fused::masked_cross_entropy;
 use super::model::ToyLm;
 use super::rng::Rng;
 use super::tokenizer::Tokenizer;
@@ -189,12 +189,11 @@ pub fn make_batch(examples: &[Example], context: usize, device: &Device) -> Batc
 
 /// Mean cross-entropy over the weighted target positions (a 1-element tensor).
 pub fn masked_loss(model: &ToyLm, batch: &Batch) -> Tensor<1> {
-    let logp = log_softmax(model.forward(batch.inputs.clone()), 2);
-    let picked = logp
-        .gather(2, batch.targets.clone().unsqueeze_dim(2))
-        .squeeze_dim::<2>(2);
-    let total = batch.weights.clone().sum().clamp_min(1.0);
-    (picked * batch.weights.clone()).sum().neg() / total
+    masked_cross_entropy(
+        model.forward(batch.inputs.clone()),
+        batch.targets.clone(),
+        batch.weights.clone(),
+    )
 }
 
 /// What a UI draws after each step.
