@@ -1,0 +1,257 @@
+//! The attention's causal softmax and the loss's masked cross-entropy as single burn ops with
+//! their own backward, on Flex (the CPU backend, natively and in the browser's worker).
+//!
+//! burn 0.22's autodiff has no softmax of its own: it records the five decomposed ops, and a
+//! profile of the lab step put their exponentials and fresh buffers at a fifth of it
+//! (BENCHMARKS.md, "Levers on the toy step"). On `Autodiff<Flex>` each op here runs one
+//! `kernels` sweep forward and one backward; on plain Flex (probes, sampling) the forward
+//! alone; on any other device (WebGPU) burn's composed ops, which compute the same function.
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Autodiff, Flex, TensorMetadata};
+use burn::nn::attention::generate_autoregressive_mask;
+use burn::prelude::*;
+use burn::tensor::activation::{log_softmax, softmax};
+
+use super::kernels;
+
+/// What `Device::flex().autodiff()` holds.
+type Tracked = Autodiff<Flex, NoCheckpointing>;
+type FlexTensor = FloatTensor<Flex>;
+
+/// Attention weights from raw scores `[batch, heads, t, t]`: softmax over the last axis of
+/// `scale · scores` with position `i` attending to `0..=i` only.
+pub fn causal_softmax(scores: Tensor<4>, scale: f32) -> Tensor<4> {
+    if let Ok(x) = scores.clone().try_into_primitive::<Tracked>() {
+        return Tensor::from_primitive::<Tracked>(tracked_causal_softmax(x, scale));
+    }
+    if let Ok(x) = scores.clone().try_into_primitive::<Flex>() {
+        return Tensor::from_primitive::<Flex>(flex_causal_softmax(&x, scale));
+    }
+    composed_causal_softmax(scores, scale)
+}
+
+/// burn's own way (`MultiHeadAttention`: scale, fill the future with −10⁴, softmax).
+pub fn composed_causal_softmax(scores: Tensor<4>, scale: f32) -> Tensor<4> {
+    let [batch, _, t, _] = scores.dims();
+    let mask = generate_autoregressive_mask(batch, t, &scores.device()).reshape([batch, 1, t, t]);
+    softmax(scores.mul_scalar(scale).mask_fill(mask, -1.0e4), 3)
+}
+
+/// `−Σ w · log softmax(logits)[target] / max(Σ w, 1)` over `[batch, t, vocab]` logits: the
+/// training loss (a 1-element tensor).
+pub fn masked_cross_entropy(
+    logits: Tensor<3>,
+    targets: Tensor<2, Int>,
+    weights: Tensor<2>,
+) -> Tensor<1> {
+    if let Ok(x) = logits.clone().try_into_primitive::<Tracked>() {
+        let ce = CrossEntropyInputs::read(targets.clone(), weights.clone().detach());
+        return Tensor::from_primitive::<Tracked>(tracked_cross_entropy(x, ce));
+    }
+    composed_masked_cross_entropy(logits, targets, weights)
+}
+
+/// The same loss in burn's composed ops.
+pub fn composed_masked_cross_entropy(
+    logits: Tensor<3>,
+    targets: Tensor<2, Int>,
+    weights: Tensor<2>,
+) -> Tensor<1> {
+    let picked = log_softmax(logits, 2)
+        .gather(2, targets.unsqueeze_dim(2))
+        .squeeze_dim::<2>(2);
+    let total = weights.clone().sum().clamp_min(1.0);
+    (picked * weights).sum().neg() / total
+}
+
+fn f32s(x: &FlexTensor) -> FlexTensor {
+    let x = x.to_contiguous();
+    assert!(
+        x.as_slice::<f32>().is_some(),
+        "fused ops take f32 tensors, not {:?}",
+        x.dtype()
+    );
+    x
+}
+
+fn flex_tensor(values: Vec<f32>, shape: burn::tensor::Shape) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+fn flex_causal_softmax(x: &FlexTensor, scale: f32) -> FlexTensor {
+    let x = f32s(x);
+    let shape = x.shape();
+    let t = shape[shape.num_dims() - 1];
+    let mut out = vec![0.0; shape.num_elements()];
+    kernels::causal_softmax(x.as_slice().unwrap(), t, scale, &mut out);
+    flex_tensor(out, shape)
+}
+
+#[derive(Debug)]
+struct CausalSoftmax;
+
+impl Backward<Flex, 1> for CausalSoftmax {
+    /// The op's output and its scale.
+    type State = (FlexTensor, f32);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (p, scale) = ops.state;
+        unary::<Flex, _>(ops.parents, ops.node, grads, |dp| {
+            let dp = f32s(&dp);
+            let shape = p.shape();
+            let t = shape[shape.num_dims() - 1];
+            let mut out = vec![0.0; shape.num_elements()];
+            let (p, dp) = (p.as_slice().unwrap(), dp.as_slice().unwrap());
+            kernels::causal_softmax_backward(p, dp, t, scale, &mut out);
+            flex_tensor(out, shape)
+        });
+    }
+}
+
+fn tracked_causal_softmax(x: FloatTensor<Tracked>, scale: f32) -> FloatTensor<Tracked> {
+    let node = x.node();
+    let p = flex_causal_softmax(&x.into_primitive(), scale);
+    match CausalSoftmax
+        .prepare::<NoCheckpointing>([node])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish((p.clone(), scale), p),
+        OpsKind::UnTracked(prep) => prep.finish(p),
+    }
+}
+
+/// Targets and weights as plain values: constants of the loss, read once (1024 of each in
+/// the benchmark step).
+#[derive(Debug, Clone)]
+struct CrossEntropyInputs {
+    targets: Vec<usize>,
+    weights: Vec<f32>,
+}
+
+impl CrossEntropyInputs {
+    fn read(targets: Tensor<2, Int>, weights: Tensor<2>) -> Self {
+        let targets = targets.into_data();
+        let targets = targets.iter::<i64>().map(|t| t.max(0) as usize).collect();
+        let weights = weights.into_data().iter::<f32>().collect();
+        Self { targets, weights }
+    }
+}
+
+#[derive(Debug)]
+struct CrossEntropy;
+
+impl Backward<Flex, 1> for CrossEntropy {
+    /// The rows' softmax and the constants.
+    type State = (Vec<f32>, burn::tensor::Shape, CrossEntropyInputs);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (probs, shape, ce) = ops.state;
+        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| {
+            let grad = f32s(&grad).as_slice::<f32>().unwrap()[0];
+            let vocab = shape[shape.num_dims() - 1];
+            let out = kernels::cross_entropy_backward(probs, vocab, &ce.targets, &ce.weights, grad);
+            flex_tensor(out, shape)
+        });
+    }
+}
+
+fn tracked_cross_entropy(x: FloatTensor<Tracked>, ce: CrossEntropyInputs) -> FloatTensor<Tracked> {
+    let node = x.node();
+    let x = f32s(&x.into_primitive());
+    let shape = x.shape();
+    let vocab = shape[shape.num_dims() - 1];
+    let (loss, probs) =
+        kernels::cross_entropy(x.as_slice().unwrap(), vocab, &ce.targets, &ce.weights);
+    let loss = flex_tensor(vec![loss], burn::tensor::Shape::new([1]));
+    match CrossEntropy
+        .prepare::<NoCheckpointing>([node])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish((probs, shape, ce), loss),
+        OpsKind::UnTracked(prep) => prep.finish(loss),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::toy::rng::Rng;
+
+    fn random(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
+        let mut rng = Rng::derive(seed, "fused");
+        let n = shape.iter().product();
+        let values: Vec<f32> = (0..n).map(|_| (rng.normal() * 3.0) as f32).collect();
+        Tensor::from_data(TensorData::new(values, shape), device)
+    }
+
+    fn close(a: Tensor<4>, b: Tensor<4>, tolerance: f32) {
+        let (a, b) = (
+            a.into_data().try_to_vec::<f32>().expect("f32"),
+            b.into_data().try_to_vec::<f32>().expect("f32"),
+        );
+        for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+            assert!((a - b).abs() <= tolerance, "element {i}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn the_fused_causal_softmax_and_its_gradient_match_burns_composed_ops() {
+        let device = Device::flex().autodiff();
+        let shape = [2, 3, 7, 7];
+        let upstream = random(shape, 2, &device);
+        let run = |f: fn(Tensor<4>, f32) -> Tensor<4>| {
+            let x = random(shape, 1, &device).require_grad();
+            let y = f(x.clone(), 0.25);
+            let grads = (y.clone() * upstream.clone()).sum().backward();
+            (y.inner(), x.grad(&grads).unwrap())
+        };
+        let (fused, fused_grad) = run(causal_softmax);
+        let (composed, composed_grad) = run(composed_causal_softmax);
+        close(fused, composed, 1e-6);
+        close(fused_grad, composed_grad, 1e-5);
+    }
+
+    #[test]
+    fn without_autodiff_the_fused_causal_softmax_matches_too() {
+        let device = Device::flex();
+        let x = random([1, 2, 5, 5], 3, &device);
+        close(
+            causal_softmax(x.clone(), 0.5),
+            composed_causal_softmax(x, 0.5),
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn the_fused_cross_entropy_and_its_gradient_match_burns_composed_ops() {
+        let device = Device::flex().autodiff();
+        let (b, t, v) = (3, 4, 11);
+        let mut rng = Rng::derive(4, "fused");
+        let targets: Vec<i64> = (0..b * t).map(|_| rng.below(v) as i64).collect();
+        let weights: Vec<f32> = (0..b * t)
+            .map(|i| if i % 5 == 0 { 0.0 } else { 1.0 })
+            .collect();
+        let targets = Tensor::<2, Int>::from_data(TensorData::new(targets, [b, t]), &device);
+        let weights = Tensor::<2>::from_data(TensorData::new(weights, [b, t]), &device);
+        let run = |f: fn(Tensor<3>, Tensor<2, Int>, Tensor<2>) -> Tensor<1>| {
+            let x: Tensor<3> = random([1, b, t, v], 5, &device)
+                .reshape([b, t, v])
+                .require_grad();
+            let loss = f(x.clone(), targets.clone(), weights.clone());
+            let grads = loss.clone().backward();
+            let grad: Tensor<4> = x.grad(&grads).unwrap().reshape([1, b, t, v]);
+            (loss.into_scalar::<f32>(), grad)
+        };
+        let (fused, fused_grad) = run(masked_cross_entropy);
+        let (composed, composed_grad) = run(composed_masked_cross_entropy);
+        assert!((fused - composed).abs() < 1e-5, "{fused} vs {composed}");
+        close(fused_grad, composed_grad, 1e-6);
+    }
+}

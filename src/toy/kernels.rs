@@ -1,0 +1,281 @@
+//! Plain f32-slice kernels behind `fused`: the attention's causal softmax and the loss's
+//! masked cross-entropy, each with its backward.
+//!
+//! Why by hand: burn 0.22's autodiff builds both from five or more element-wise ops (max,
+//! subtract, exp, sum, divide; log, gather), each a fresh buffer, and its `exp` backward
+//! computes every exponential a second time with libm's scalar `expf` (the masked half of the
+//! attention scores through glibc's slow underflow path). Here each is one sweep that skips the
+//! masked half and uses a branch-free `exp` the compiler vectorises (SSE/AVX natively, simd128
+//! in wasm). No tensors: `fused` wraps these for burn.
+
+/// e^x, branch-free so loops over it vectorise: Cephes' `expf` (range reduction by ln 2 in two
+/// parts, a degree-6 polynomial, the exponent set by bits), within a few ulp of libm's over
+/// [−87, 88]. Below −87 it returns e^−87 ≈ 1.6·10⁻³⁸ instead of underflowing, which in a
+/// softmax beside a largest term of 1 is lost in rounding either way.
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Adding and subtracting 1.5 · 2²³ rounds an f32 of magnitude < 2²² to an integer.
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 88.0);
+    let k = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let r = x - k * LN2_HI - k * LN2_LO;
+    let mut p = 1.987_569_1e-4;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 0.166_666_65;
+    p = p * r + 0.5;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((k as i32 + 127) << 23) as u32)
+}
+
+/// Eight running lanes so the reduction vectorises (a single f32 accumulator would not).
+fn fold8(xs: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut lanes = [init; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            *lane = f(*lane, x);
+        }
+    }
+    let acc = lanes.into_iter().fold(init, &f);
+    tail.iter().fold(acc, |a, &x| f(a, x))
+}
+
+fn sum(xs: &[f32]) -> f32 {
+    fold8(xs, 0.0, |a, x| a + x)
+}
+
+fn max(xs: &[f32]) -> f32 {
+    fold8(xs, f32::NEG_INFINITY, |a, x| if x > a { x } else { a })
+}
+
+/// The softmax of `scale · scores` into `out` (`scale` > 0, so the max commutes with it).
+fn softmax_row(scores: &[f32], scale: f32, out: &mut [f32]) {
+    let m = max(scores) * scale;
+    for (o, &s) in out.iter_mut().zip(scores) {
+        *o = exp(s * scale - m);
+    }
+    let inv = 1.0 / sum(out);
+    for o in out.iter_mut() {
+        *o *= inv;
+    }
+}
+
+/// Row-wise softmax of `scale · scores` over `t × t` blocks with a causal mask: row `i` of a
+/// block keeps columns `0..=i` and is exactly 0 beyond (what burn's −10⁴ fill gives, rounded).
+/// `scale` must be positive.
+pub fn causal_softmax(scores: &[f32], t: usize, scale: f32, out: &mut [f32]) {
+    assert_eq!(scores.len(), out.len());
+    assert_eq!(
+        scores.len() % (t * t),
+        0,
+        "scores are not whole {t} × {t} blocks"
+    );
+    for (row, (s, o)) in scores
+        .chunks_exact(t)
+        .zip(out.chunks_exact_mut(t))
+        .enumerate()
+    {
+        let keep = row % t + 1;
+        let (o, masked) = o.split_at_mut(keep);
+        softmax_row(&s[..keep], scale, o);
+        masked.fill(0.0);
+    }
+}
+
+/// The gradient of [`causal_softmax`] with respect to its scores, given its output `p` and the
+/// gradient `dp` of its output: `scale · p ⊙ (dp − Σⱼ dpⱼ pⱼ)` row by row, 0 where masked.
+pub fn causal_softmax_backward(p: &[f32], dp: &[f32], t: usize, scale: f32, out: &mut [f32]) {
+    assert_eq!(p.len(), dp.len());
+    assert_eq!(p.len(), out.len());
+    let rows = p.chunks_exact(t).zip(dp.chunks_exact(t));
+    for (row, ((p, dp), o)) in rows.zip(out.chunks_exact_mut(t)).enumerate() {
+        let keep = row % t + 1;
+        let (p, dp) = (&p[..keep], &dp[..keep]);
+        let (o, masked) = o.split_at_mut(keep);
+        for ((o, &p), &dp) in o.iter_mut().zip(p).zip(dp) {
+            *o = p * dp;
+        }
+        let dot = sum(o);
+        for ((o, &p), &dp) in o.iter_mut().zip(p).zip(dp) {
+            *o = scale * p * (dp - dot);
+        }
+        masked.fill(0.0);
+    }
+}
+
+/// Weighted mean cross-entropy of `logits` rows (`vocab` wide) at `targets`:
+/// `−Σᵣ wᵣ log softmax(xᵣ)[tᵣ] / max(Σᵣ wᵣ, 1)`, as `train::masked_loss` defines it. Also
+/// returns each row's softmax for the backward (rows of weight 0 are skipped and left 0).
+pub fn cross_entropy(
+    logits: &[f32],
+    vocab: usize,
+    targets: &[usize],
+    weights: &[f32],
+) -> (f32, Vec<f32>) {
+    assert_eq!(logits.len(), vocab * targets.len());
+    assert_eq!(targets.len(), weights.len());
+    let mut probs = vec![0.0; logits.len()];
+    let mut loss = 0.0f64;
+    let rows = logits
+        .chunks_exact(vocab)
+        .zip(probs.chunks_exact_mut(vocab));
+    for ((x, p), (&target, &w)) in rows.zip(targets.iter().zip(weights)) {
+        if w == 0.0 {
+            continue;
+        }
+        assert!(
+            target < vocab,
+            "target {target} is outside the vocabulary of {vocab}"
+        );
+        let m = max(x);
+        for (p, &x) in p.iter_mut().zip(x) {
+            *p = exp(x - m);
+        }
+        let total = sum(p);
+        let inv = 1.0 / total;
+        for p in p.iter_mut() {
+            *p *= inv;
+        }
+        let log_p = f64::from(x[target] - m) - f64::from(total).ln();
+        loss -= f64::from(w) * log_p;
+    }
+    ((loss / f64::from(sum(weights).max(1.0))) as f32, probs)
+}
+
+/// The gradient of [`cross_entropy`] with respect to the logits, for an upstream gradient
+/// `grad` of the loss: `grad · wᵣ / max(Σ w, 1) · (softmax(xᵣ) − onehot(tᵣ))`, in place of the
+/// softmax it returned.
+pub fn cross_entropy_backward(
+    mut probs: Vec<f32>,
+    vocab: usize,
+    targets: &[usize],
+    weights: &[f32],
+    grad: f32,
+) -> Vec<f32> {
+    let per_weight = grad / sum(weights).max(1.0);
+    for (p, (&target, &w)) in probs
+        .chunks_exact_mut(vocab)
+        .zip(targets.iter().zip(weights))
+    {
+        let c = per_weight * w;
+        for p in p.iter_mut() {
+            *p *= c;
+        }
+        if w != 0.0 {
+            p[target] -= c;
+        }
+    }
+    probs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive_softmax(xs: &[f32]) -> Vec<f64> {
+        let m = xs.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
+        let e: Vec<f64> = xs.iter().map(|&x| (x as f64 - m).exp()).collect();
+        let s: f64 = e.iter().sum();
+        e.into_iter().map(|e| e / s).collect()
+    }
+
+    #[test]
+    fn exp_is_within_a_few_ulp_of_libm_over_its_range() {
+        let mut x = -87.0f32;
+        while x < 88.0 {
+            let (ours, libm) = (exp(x), x.exp());
+            assert!(
+                ((ours - libm) / libm).abs() < 4.0 * f32::EPSILON,
+                "{x}: {ours} vs {libm}"
+            );
+            x += 0.001_37;
+        }
+        assert_eq!(exp(0.0), 1.0);
+        assert!(exp(-1e4) > 0.0 && exp(-1e4) < 1e-37);
+        assert!(exp(f32::NAN).is_nan());
+    }
+
+    proptest! {
+        #[test]
+        fn causal_softmax_matches_a_masked_softmax_in_f64(
+            scores in prop::collection::vec(-30.0f32..30.0, 2 * 5 * 5),
+            scale in 0.05f32..2.0,
+        ) {
+            let t = 5;
+            let mut out = vec![f32::NAN; scores.len()];
+            causal_softmax(&scores, t, scale, &mut out);
+            for (row, (s, o)) in scores.chunks(t).zip(out.chunks(t)).enumerate() {
+                let keep = row % t + 1;
+                let scaled: Vec<f32> = s[..keep].iter().map(|&s| s * scale).collect();
+                for (ours, want) in o[..keep].iter().zip(naive_softmax(&scaled)) {
+                    prop_assert!((*ours as f64 - want).abs() < 1e-6, "{ours} vs {want}");
+                }
+                prop_assert!(o[keep..].iter().all(|&p| p == 0.0));
+            }
+        }
+
+        #[test]
+        fn causal_softmax_backward_matches_finite_differences(
+            scores in prop::collection::vec(-3.0f32..3.0, 4 * 4),
+            upstream in prop::collection::vec(-1.0f32..1.0, 4 * 4),
+        ) {
+            let (t, scale) = (4, 0.5);
+            // L = Σ upstream ⊙ softmax(scores), differentiated in f64 by central differences.
+            let loss = |s: &[f32]| {
+                let mut p = vec![0.0; s.len()];
+                causal_softmax(s, t, scale, &mut p);
+                p.iter().zip(&upstream).map(|(&p, &u)| p as f64 * u as f64).sum::<f64>()
+            };
+            let mut p = vec![0.0; scores.len()];
+            causal_softmax(&scores, t, scale, &mut p);
+            let mut grad = vec![0.0; scores.len()];
+            causal_softmax_backward(&p, &upstream, t, scale, &mut grad);
+            for i in 0..scores.len() {
+                let h = 1e-2;
+                let (mut up, mut down) = (scores.clone(), scores.clone());
+                up[i] += h;
+                down[i] -= h;
+                let numeric = (loss(&up) - loss(&down)) / (2.0 * h as f64);
+                prop_assert!((grad[i] as f64 - numeric).abs() < 2e-3, "{i}: {} vs {numeric}", grad[i]);
+            }
+        }
+
+        #[test]
+        fn cross_entropy_and_its_gradient_match_f64_and_finite_differences(
+            logits in prop::collection::vec(-8.0f32..8.0, 3 * 6),
+            targets in prop::collection::vec(0usize..6, 3),
+            weights in prop::collection::vec(prop::sample::select(vec![0.0f32, 1.0]), 3),
+        ) {
+            let vocab = 6;
+            let (loss, probs) = cross_entropy(&logits, vocab, &targets, &weights);
+            let reference = |x: &[f32]| {
+                let total: f64 = weights.iter().map(|&w| w as f64).sum::<f64>().max(1.0);
+                x.chunks(vocab).zip(&targets).zip(&weights)
+                    .map(|((row, &t), &w)| -(w as f64) * naive_softmax(row)[t].ln())
+                    .sum::<f64>() / total
+            };
+            prop_assert!((loss as f64 - reference(&logits)).abs() < 1e-5);
+            let grad = cross_entropy_backward(probs, vocab, &targets, &weights, 1.0);
+            for i in 0..logits.len() {
+                let h = 1e-2;
+                let (mut up, mut down) = (logits.clone(), logits.clone());
+                up[i] += h;
+                down[i] -= h;
+                let numeric = (reference(&up) - reference(&down)) / (2.0 * h as f64);
+                prop_assert!((grad[i] as f64 - numeric).abs() < 1e-3, "{i}: {} vs {numeric}", grad[i]);
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "outside the vocabulary")]
+    fn a_target_outside_the_vocabulary_is_refused_by_name() {
+        cross_entropy(&[0.0; 4], 4, &[7], &[1.0]);
+    }
+}
