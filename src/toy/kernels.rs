@@ -185,6 +185,19 @@ mod tests {
         e.into_iter().map(|e| e / s).collect()
     }
 
+    /// ∂f/∂xᵢ by central differences in f64, for every i.
+    fn numeric_gradient(f: impl Fn(&[f32]) -> f64, x: &[f32]) -> Vec<f64> {
+        let h = 1e-2;
+        (0..x.len())
+            .map(|i| {
+                let (mut up, mut down) = (x.to_vec(), x.to_vec());
+                up[i] += h;
+                down[i] -= h;
+                (f(&up) - f(&down)) / (2.0 * h as f64)
+            })
+            .collect()
+    }
+
     #[test]
     fn exp_is_within_a_few_ulp_of_libm_over_its_range() {
         let mut x = -87.0f32;
@@ -236,12 +249,7 @@ mod tests {
             causal_softmax(&scores, t, scale, &mut p);
             let mut grad = vec![0.0; scores.len()];
             causal_softmax_backward(&p, &upstream, t, scale, &mut grad);
-            for i in 0..scores.len() {
-                let h = 1e-2;
-                let (mut up, mut down) = (scores.clone(), scores.clone());
-                up[i] += h;
-                down[i] -= h;
-                let numeric = (loss(&up) - loss(&down)) / (2.0 * h as f64);
+            for (i, numeric) in numeric_gradient(loss, &scores).into_iter().enumerate() {
                 prop_assert!((grad[i] as f64 - numeric).abs() < 2e-3, "{i}: {} vs {numeric}", grad[i]);
             }
         }
@@ -262,12 +270,7 @@ mod tests {
             };
             prop_assert!((loss as f64 - reference(&logits)).abs() < 1e-5);
             let grad = cross_entropy_backward(probs, vocab, &targets, &weights, 1.0);
-            for i in 0..logits.len() {
-                let h = 1e-2;
-                let (mut up, mut down) = (logits.clone(), logits.clone());
-                up[i] += h;
-                down[i] -= h;
-                let numeric = (reference(&up) - reference(&down)) / (2.0 * h as f64);
+            for (i, numeric) in numeric_gradient(reference, &logits).into_iter().enumerate() {
                 prop_assert!((grad[i] as f64 - numeric).abs() < 1e-3, "{i}: {} vs {numeric}", grad[i]);
             }
         }

@@ -103,16 +103,20 @@ impl ToyLm {
 
     /// Logits `[batch, seq, vocab]` for token ids `[batch, seq]` (causal attention).
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let [batch, seq] = tokens.dims();
-        let device = tokens.device();
-        let positions = Tensor::<1, Int>::arange(0..seq as i64, &device)
-            .reshape([1, seq])
-            .expand([batch, seq]);
-        let mut x = self.tokens.forward(tokens) + self.positions.forward(positions);
+        let mut x = self.embed(tokens);
         for layer in &self.blocks.layers {
             x = block(layer, x);
         }
         self.head.forward(self.norm.forward(x))
+    }
+
+    /// Token plus position embeddings `[batch, seq, d_model]`.
+    fn embed(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let [batch, seq] = tokens.dims();
+        let positions = Tensor::<1, Int>::arange(0..seq as i64, &tokens.device())
+            .reshape([1, seq])
+            .expand([batch, seq]);
+        self.tokens.forward(tokens) + self.positions.forward(positions)
     }
 }
 
@@ -191,10 +195,7 @@ mod tests {
         let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [2, 9]), &device);
         let ours = model.forward(tokens.clone());
 
-        let positions = Tensor::<1, Int>::arange(0..9, &device)
-            .reshape([1, 9])
-            .expand([2, 9]);
-        let x = model.tokens.forward(tokens) + model.positions.forward(positions);
+        let x = model.embed(tokens);
         let mask = generate_autoregressive_mask(2, 9, &device);
         let x = model
             .blocks
