@@ -1,5 +1,6 @@
-//! The attention's causal softmax and the loss's masked cross-entropy as single burn ops with
-//! their own backward, on Flex (the CPU backend, natively and in the browser's worker).
+//! The attention's causal softmax, the loss's masked cross-entropy and layer norm as single
+//! burn ops with their own backward, on Flex (the CPU backend, natively and in the browser's
+//! worker).
 //!
 //! burn 0.22's autodiff has no softmax of its own: it records the five decomposed ops, and a
 //! profile of the lab step put libm's scalar `expf` at ~12% of it, beside libc's copies and
@@ -13,6 +14,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Flex, TensorMetadata};
+use burn::nn::LayerNorm;
 use burn::nn::attention::generate_autoregressive_mask;
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, softmax};
@@ -67,6 +69,85 @@ pub fn composed_masked_cross_entropy(
         .squeeze_dim::<2>(2);
     let total = weights.clone().sum().clamp_min(1.0);
     (picked * weights).sum().neg() / total
+}
+
+/// The ε of every layer norm in the model: `LayerNormConfig`'s default (the module keeps its
+/// own private; `model`'s test against burn's encoder would catch a mismatch).
+pub const LAYER_NORM_EPSILON: f32 = 1e-5;
+
+/// `norm.forward(x)`, with its backward one op on `Autodiff<Flex>`.
+pub fn layer_norm<const D: usize>(norm: &LayerNorm, x: Tensor<D>) -> Tensor<D> {
+    let gamma = norm.gamma.val();
+    let beta = norm.beta.as_ref().map(|b| b.val());
+    let primitives = (
+        x.clone().try_into_primitive::<Tracked>(),
+        gamma.try_into_primitive::<Tracked>(),
+        beta.map(|b| b.try_into_primitive::<Tracked>()),
+    );
+    if let (Ok(x), Ok(gamma), Some(Ok(beta))) = primitives {
+        return Tensor::from_primitive::<Tracked>(tracked_layer_norm(x, gamma, beta));
+    }
+    norm.forward(x)
+}
+
+#[derive(Debug)]
+struct LayerNormOp;
+
+/// What the backward needs: `x̂`, each row's `1/σ`, `γ` and the input's shape.
+type LayerNormState = (Vec<f32>, Vec<f32>, Vec<f32>, burn::tensor::Shape);
+
+impl Backward<Flex, 3> for LayerNormOp {
+    type State = LayerNormState;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (normalised, inv_stds, gamma, shape) = ops.state;
+        let dy = f32s(&grads.consume::<Flex>(&ops.node));
+        let (dx, d_gamma, d_beta) =
+            kernels::layer_norm_backward(&normalised, &inv_stds, &gamma, dy.as_slice().unwrap());
+        let d = burn::tensor::Shape::new([gamma.len()]);
+        let [x, gamma, beta] = ops.parents;
+        for (parent, grad, shape) in [
+            (x, dx, shape),
+            (gamma, d_gamma, d.clone()),
+            (beta, d_beta, d),
+        ] {
+            if let Some(parent) = parent {
+                grads.register::<Flex>(parent.id, flex_tensor(grad, shape));
+            }
+        }
+    }
+}
+
+fn tracked_layer_norm(
+    x: FloatTensor<Tracked>,
+    gamma: FloatTensor<Tracked>,
+    beta: FloatTensor<Tracked>,
+) -> FloatTensor<Tracked> {
+    let nodes = [x.node(), gamma.node(), beta.node()];
+    let x = f32s(&x.into_primitive());
+    let gamma = f32s(&gamma.into_primitive())
+        .as_slice::<f32>()
+        .unwrap()
+        .to_vec();
+    let beta = f32s(&beta.into_primitive());
+    let shape = x.shape();
+    let mut y = vec![0.0; shape.num_elements()];
+    let (normalised, inv_stds) = kernels::layer_norm(
+        x.as_slice().unwrap(),
+        &gamma,
+        beta.as_slice().unwrap(),
+        LAYER_NORM_EPSILON,
+        &mut y,
+    );
+    let y = flex_tensor(y, shape.clone());
+    match LayerNormOp
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish((normalised, inv_stds, gamma, shape), y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    }
 }
 
 fn f32s(x: &FlexTensor) -> FlexTensor {
@@ -231,6 +312,41 @@ mod tests {
             composed_causal_softmax(x, 0.5),
             1e-6,
         );
+    }
+
+    #[test]
+    fn the_fused_layer_norm_and_its_three_gradients_match_burns_layer_norm() {
+        let device = Device::flex().autodiff();
+        let shape = [2, 3, 5, 8];
+        let upstream = random(shape, 6, &device);
+        let run = |fused: bool| {
+            let mut norm = burn::nn::LayerNormConfig::new(8).init(&device);
+            // Not the initial 1 and 0, so γ and β take part.
+            let gamma: Tensor<4> = random([1, 1, 1, 8], 7, &device);
+            let beta: Tensor<4> = random([1, 1, 1, 8], 8, &device);
+            norm.gamma = burn::module::Param::from_tensor(gamma.reshape([8]));
+            norm.beta = Some(burn::module::Param::from_tensor(beta.reshape([8])));
+            let x = random(shape, 9, &device).require_grad();
+            let y = if fused {
+                layer_norm(&norm, x.clone())
+            } else {
+                norm.forward(x.clone())
+            };
+            let grads = (y.clone() * upstream.clone()).sum().backward();
+            let d_gamma = norm.gamma.grad(&grads).unwrap().reshape([1, 1, 1, 8]);
+            let d_beta = norm.beta.as_ref().unwrap().grad(&grads).unwrap();
+            (
+                y.inner(),
+                x.grad(&grads).unwrap(),
+                d_gamma,
+                d_beta.reshape([1, 1, 1, 8]),
+            )
+        };
+        let (ours, theirs) = (run(true), run(false));
+        close(ours.0, theirs.0, 1e-5);
+        close(ours.1, theirs.1, 1e-4);
+        close(ours.2, theirs.2, 1e-4);
+        close(ours.3, theirs.3, 1e-4);
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! Plain f32-slice kernels behind `fused`: the attention's causal softmax and the loss's
-//! masked cross-entropy, each with its backward.
+//! Plain f32-slice kernels behind `fused`: the attention's causal softmax, the loss's masked
+//! cross-entropy and layer norm, each with its backward.
 //!
 //! Why by hand: burn 0.22's autodiff builds both from five or more element-wise ops (max,
 //! subtract, exp, sum, divide; log, gather), each a fresh buffer, and its `exp` backward
 //! computes every exponential a second time with libm's scalar `expf` (the masked half of the
 //! attention scores through glibc's slow underflow path). Here each is one sweep that skips the
 //! masked half and uses a branch-free `exp` the compiler vectorises (SSE/AVX natively, simd128
-//! in wasm). No tensors: `fused` wraps these for burn.
+//! in wasm). Layer norm has no backward of its own in burn's autodiff either: it records the
+//! backend's default decomposition (mean, subtract, multiply, mean, add, sqrt, divide, scale,
+//! shift), nine buffers forward and more back, where one sweep each way does. No tensors:
+//! `fused` wraps these for burn.
 
 /// e^x, branch-free so loops over it vectorise: Cephes' `expf` (range reduction by ln 2 in two
 /// parts, a degree-6 polynomial, the exponent set by bits), within a few ulp of libm's over
@@ -173,6 +176,73 @@ pub fn cross_entropy_backward(
     probs
 }
 
+/// Layer norm of `x`'s rows (`gamma.len()` wide) into `out`: `(x − μ) / √(σ² + ε) · γ + β`,
+/// σ² the biased variance, as burn's `LayerNorm` computes it. Also returns each row's
+/// normalised `x̂` and `1 / √(σ² + ε)` for the backward.
+pub fn layer_norm(
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    epsilon: f32,
+    out: &mut [f32],
+) -> (Vec<f32>, Vec<f32>) {
+    let d = gamma.len();
+    assert_eq!(beta.len(), d);
+    assert_eq!(x.len(), out.len());
+    assert_eq!(x.len() % d, 0, "rows are not {d} wide");
+    let mut normalised = vec![0.0; x.len()];
+    let mut inv_stds = Vec::with_capacity(x.len() / d);
+    let rows = x.chunks_exact(d).zip(out.chunks_exact_mut(d));
+    for ((x, y), x_hat) in rows.zip(normalised.chunks_exact_mut(d)) {
+        let mean = sum(x) / d as f32;
+        for (h, &x) in x_hat.iter_mut().zip(x) {
+            *h = x - mean;
+        }
+        // The squares go through `y` (overwritten below) so the sum stays `fold8`'s plain sum.
+        for (y, &c) in y.iter_mut().zip(x_hat.iter()) {
+            *y = c * c;
+        }
+        let variance = sum(y) / d as f32;
+        let inv_std = 1.0 / (variance + epsilon).sqrt();
+        inv_stds.push(inv_std);
+        for (((y, h), &g), &b) in y.iter_mut().zip(x_hat.iter_mut()).zip(gamma).zip(beta) {
+            *h *= inv_std;
+            *y = *h * g + b;
+        }
+    }
+    (normalised, inv_stds)
+}
+
+/// The gradients of [`layer_norm`] with respect to `x`, `γ` and `β`, given its `x̂` and
+/// `1/σ` and the gradient `dy` of its output: with `g = dy ⊙ γ`, row by row
+/// `dx = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / σ`; `dγ = Σ dy ⊙ x̂` and `dβ = Σ dy` over rows.
+pub fn layer_norm_backward(
+    normalised: &[f32],
+    inv_stds: &[f32],
+    gamma: &[f32],
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let d = gamma.len();
+    assert_eq!(normalised.len(), dy.len());
+    assert_eq!(normalised.len(), inv_stds.len() * d);
+    let mut dx = vec![0.0; dy.len()];
+    let (mut d_gamma, mut d_beta) = (vec![0.0; d], vec![0.0; d]);
+    let rows = normalised.chunks_exact(d).zip(dy.chunks_exact(d));
+    for (((x_hat, dy), dx), &inv_std) in rows.zip(dx.chunks_exact_mut(d)).zip(inv_stds) {
+        for (i, (&h, &dy)) in x_hat.iter().zip(dy).enumerate() {
+            d_gamma[i] += dy * h;
+            d_beta[i] += dy;
+            dx[i] = dy * gamma[i];
+        }
+        let mean_g = sum(dx) / d as f32;
+        let mean_gh = dx.iter().zip(x_hat).map(|(&g, &h)| g * h).sum::<f32>() / d as f32;
+        for (dx, &h) in dx.iter_mut().zip(x_hat) {
+            *dx = (*dx - mean_g - h * mean_gh) * inv_std;
+        }
+    }
+    (dx, d_gamma, d_beta)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +342,59 @@ mod tests {
             let grad = cross_entropy_backward(probs, vocab, &targets, &weights, 1.0);
             for (i, numeric) in numeric_gradient(reference, &logits).into_iter().enumerate() {
                 prop_assert!((grad[i] as f64 - numeric).abs() < 1e-3, "{i}: {} vs {numeric}", grad[i]);
+            }
+        }
+    }
+
+    /// Layer norm in f64, the reference for both directions.
+    fn naive_layer_norm(x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f64) -> Vec<f64> {
+        let d = gamma.len();
+        x.chunks(d)
+            .flat_map(|row| {
+                let mean = row.iter().map(|&x| x as f64).sum::<f64>() / d as f64;
+                let var = row.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / d as f64;
+                let std = (var + epsilon).sqrt();
+                row.iter()
+                    .zip(gamma.iter().zip(beta))
+                    .map(move |(&x, (&g, &b))| (x as f64 - mean) / std * g as f64 + b as f64)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn layer_norm_and_its_gradients_match_f64_and_finite_differences(
+            x in prop::collection::vec(-4.0f32..4.0, 3 * 9),
+            gamma in prop::collection::vec(0.5f32..1.5, 9),
+            beta in prop::collection::vec(-1.0f32..1.0, 9),
+            upstream in prop::collection::vec(-1.0f32..1.0, 3 * 9),
+        ) {
+            // Central differences need rows far from constant (1/σ stays moderate).
+            for row in x.chunks(9) {
+                let mean = row.iter().sum::<f32>() / 9.0;
+                prop_assume!(row.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / 9.0 > 0.5);
+            }
+            let epsilon = 1e-5;
+            let mut y = vec![0.0; x.len()];
+            let (normalised, inv_stds) = layer_norm(&x, &gamma, &beta, epsilon, &mut y);
+            for (ours, want) in y.iter().zip(naive_layer_norm(&x, &gamma, &beta, epsilon as f64)) {
+                prop_assert!((*ours as f64 - want).abs() < 1e-4, "{ours} vs {want}");
+            }
+            let (dx, d_gamma, d_beta) = layer_norm_backward(&normalised, &inv_stds, &gamma, &upstream);
+            // L = Σ upstream ⊙ layer_norm(x; γ, β), differentiated by central differences.
+            let loss = |x: &[f32], gamma: &[f32], beta: &[f32]| {
+                naive_layer_norm(x, gamma, beta, epsilon as f64)
+                    .iter().zip(&upstream).map(|(y, &u)| y * u as f64).sum::<f64>()
+            };
+            let checks = [
+                (dx, numeric_gradient(|x| loss(x, &gamma, &beta), &x)),
+                (d_gamma, numeric_gradient(|g| loss(&x, g, &beta), &gamma)),
+                (d_beta, numeric_gradient(|b| loss(&x, &gamma, b), &beta)),
+            ];
+            for (ours, numeric) in checks {
+                for (i, (a, b)) in ours.iter().zip(numeric).enumerate() {
+                    prop_assert!((*a as f64 - b).abs() < 5e-3, "{i}: {a} vs {b}");
+                }
             }
         }
     }

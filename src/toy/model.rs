@@ -13,7 +13,7 @@ use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, L
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::fused::causal_softmax;
+use super::fused::{causal_softmax, layer_norm};
 use super::rng::Rng;
 
 /// Shape of the network; shipped as `config.json` next to the weights.
@@ -107,7 +107,7 @@ impl ToyLm {
         for layer in &self.blocks.layers {
             x = block(layer, x);
         }
-        self.head.forward(self.norm.forward(x))
+        self.head.forward(layer_norm(&self.norm, x))
     }
 
     /// Token plus position embeddings `[batch, seq, d_model]`.
@@ -122,10 +122,10 @@ impl ToyLm {
 
 /// One pre-norm block over burn's `TransformerEncoderLayer` weights, as its `forward` with
 /// `norm_first` and no dropout computes it (`norm_2` before attention, `norm_1` before the
-/// feed-forward), with the attention's masked softmax one op (`fused`).
+/// feed-forward), with the attention's masked softmax and the layer norms single ops (`fused`).
 fn block(layer: &TransformerEncoderLayer, x: Tensor<3>) -> Tensor<3> {
-    let x = x.clone() + causal_attention(&layer.mha, layer.norm_2.forward(x));
-    x.clone() + layer.pwff.forward(layer.norm_1.forward(x))
+    let x = x.clone() + causal_attention(&layer.mha, layer_norm(&layer.norm_2, x));
+    x.clone() + layer.pwff.forward(layer_norm(&layer.norm_1, x))
 }
 
 /// `MultiHeadAttention::forward` for self-attention under a causal mask.
