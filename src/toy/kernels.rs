@@ -22,7 +22,11 @@ pub fn exp(x: f32) -> f32 {
     // Adding and subtracting 1.5 · 2²³ rounds an f32 of magnitude < 2²² to an integer.
     const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let k = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let rounded = x * std::f32::consts::LOG2_E + ROUND;
+    let k = rounded - ROUND;
+    // k as an integer, read from the bits of `rounded` (ROUND's plus k: its ulp is 1), where
+    // `k as i32` would be a saturating conversion the compiler does one lane at a time.
+    let k_int = (rounded.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
     let r = x - k * LN2_HI - k * LN2_LO;
     let mut p = 1.987_569_1e-4;
     p = p * r + 1.398_199_9e-3;
@@ -31,18 +35,16 @@ pub fn exp(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
-    y * f32::from_bits(((k as i32 + 127) << 23) as u32)
+    y * f32::from_bits(((k_int + 127) << 23) as u32)
 }
 
-/// Eight running lanes so the reduction vectorises (a single f32 accumulator would not).
+/// Eight running lanes so the reduction vectorises (a single f32 accumulator would not). The
+/// lanes are a fixed-size array so the compiler keeps them in registers, unrolled.
 fn fold8(xs: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let (chunks, tail) = xs.as_chunks::<8>();
     let mut lanes = [init; 8];
-    let chunks = xs.chunks_exact(8);
-    let tail = chunks.remainder();
     for chunk in chunks {
-        for (lane, &x) in lanes.iter_mut().zip(chunk) {
-            *lane = f(*lane, x);
-        }
+        lanes = std::array::from_fn(|i| f(lanes[i], chunk[i]));
     }
     let acc = lanes.into_iter().fold(init, &f);
     tail.iter().fold(acc, |a, &x| f(a, x))
@@ -100,12 +102,12 @@ pub fn causal_softmax_backward(p: &[f32], dp: &[f32], t: usize, scale: f32, out:
         let keep = row % t + 1;
         let (p, dp) = (&p[..keep], &dp[..keep]);
         let (o, masked) = o.split_at_mut(keep);
-        for ((o, &p), &dp) in o.iter_mut().zip(p).zip(dp) {
-            *o = p * dp;
+        for i in 0..keep {
+            o[i] = p[i] * dp[i];
         }
         let dot = sum(o);
-        for ((o, &p), &dp) in o.iter_mut().zip(p).zip(dp) {
-            *o = scale * p * (dp - dot);
+        for i in 0..keep {
+            o[i] = scale * p[i] * (dp[i] - dot);
         }
         masked.fill(0.0);
     }
@@ -176,6 +178,129 @@ pub fn cross_entropy_backward(
     probs
 }
 
+/// A read-only matrix view of a slice: element (i, j) at `i · row_stride + j · col_stride`,
+/// so a transpose is a swap of strides, not a copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Matrix<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> Matrix<'a> {
+    /// `data` as consecutive rows `cols` wide.
+    pub fn rows_of(data: &'a [f32], cols: usize) -> Self {
+        assert!(
+            cols > 0 && data.len().is_multiple_of(cols),
+            "{} values are not rows {cols} wide",
+            data.len()
+        );
+        Self {
+            data,
+            rows: data.len() / cols,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    /// The transpose, over the same values.
+    pub fn t(self) -> Self {
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+}
+
+/// `dst = a · b`, or `dst += a · b` when `accumulate`, with `dst` row-major `a.rows × b.cols`:
+/// gemm's microkernels (FMA where the CPU has it, simd128 in wasm), on this thread.
+pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
+    assert_eq!(a.cols, b.rows, "inner dimensions differ");
+    assert_eq!(
+        dst.len(),
+        a.rows * b.cols,
+        "destination is not {} × {}",
+        a.rows,
+        b.cols
+    );
+    for m in [a, b] {
+        let last = (m.rows.max(1) - 1) * m.row_stride + (m.cols.max(1) - 1) * m.col_stride;
+        assert!(
+            m.rows == 0 || m.cols == 0 || last < m.data.len(),
+            "view past its slice"
+        );
+    }
+    if dst.is_empty() {
+        return;
+    }
+    // SAFETY: gemm reads a[i·rs + j·cs] for i < rows, j < cols, checked above to lie inside
+    // each slice, and writes dst[i·n + j] for i < m, j < n, inside `dst`; `dst` is borrowed
+    // mutably and the inputs immutably, so they cannot overlap.
+    unsafe {
+        gemm::gemm(
+            a.rows,
+            b.cols,
+            a.cols,
+            dst.as_mut_ptr(),
+            1,
+            b.cols as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.col_stride as isize,
+            a.row_stride as isize,
+            b.data.as_ptr(),
+            b.col_stride as isize,
+            b.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// `x · W + b` for `x`'s rows, `W` row-major `d_in × d_out` with `d_out = b.len()`, as burn's
+/// `Linear` computes it: the bias rows first, the product accumulated onto them.
+pub fn linear(x: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+    let weight = Matrix::rows_of(weight, bias.len());
+    let x = Matrix::rows_of(x, weight.rows);
+    let mut y = bias.repeat(x.rows);
+    matmul(x, weight, &mut y, true);
+    y
+}
+
+/// The gradients of [`linear`] with respect to `x`, `W` and `b` for the gradient `dy` of its
+/// output: `dy · Wᵀ`, `xᵀ · dy` and `dy`'s column sums.
+pub fn linear_backward(
+    x: &[f32],
+    weight: &[f32],
+    d_out: usize,
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let weight = Matrix::rows_of(weight, d_out);
+    let (x, dy) = (Matrix::rows_of(x, weight.rows), Matrix::rows_of(dy, d_out));
+    assert_eq!(x.rows, dy.rows, "x and dy have different numbers of rows");
+    let mut dx = vec![0.0; x.rows * x.cols];
+    matmul(dy, weight.t(), &mut dx, false);
+    let mut d_weight = vec![0.0; weight.rows * d_out];
+    matmul(x.t(), dy, &mut d_weight, false);
+    let mut d_bias = vec![0.0; d_out];
+    for row in dy.data.chunks_exact(d_out) {
+        for (b, &g) in d_bias.iter_mut().zip(row) {
+            *b += g;
+        }
+    }
+    (dx, d_weight, d_bias)
+}
+
 /// Layer norm of `x`'s rows (`gamma.len()` wide) into `out`: `(x − μ) / √(σ² + ε) · γ + β`,
 /// σ² the biased variance, as burn's `LayerNorm` computes it. Also returns each row's
 /// normalised `x̂` and `1 / √(σ² + ε)` for the backward.
@@ -195,19 +320,17 @@ pub fn layer_norm(
     let rows = x.chunks_exact(d).zip(out.chunks_exact_mut(d));
     for ((x, y), x_hat) in rows.zip(normalised.chunks_exact_mut(d)) {
         let mean = sum(x) / d as f32;
-        for (h, &x) in x_hat.iter_mut().zip(x) {
-            *h = x - mean;
+        // Index loops over equal-length rows: they vectorise, where 4-way zips did not.
+        for i in 0..d {
+            x_hat[i] = x[i] - mean;
+            // The squares go through `y` (overwritten below) so the sum is `fold8`'s.
+            y[i] = x_hat[i] * x_hat[i];
         }
-        // The squares go through `y` (overwritten below) so the sum stays `fold8`'s plain sum.
-        for (y, &c) in y.iter_mut().zip(x_hat.iter()) {
-            *y = c * c;
-        }
-        let variance = sum(y) / d as f32;
-        let inv_std = 1.0 / (variance + epsilon).sqrt();
+        let inv_std = 1.0 / (sum(y) / d as f32 + epsilon).sqrt();
         inv_stds.push(inv_std);
-        for (((y, h), &g), &b) in y.iter_mut().zip(x_hat.iter_mut()).zip(gamma).zip(beta) {
-            *h *= inv_std;
-            *y = *h * g + b;
+        for i in 0..d {
+            x_hat[i] *= inv_std;
+            y[i] = x_hat[i] * gamma[i] + beta[i];
         }
     }
     (normalised, inv_stds)
@@ -227,17 +350,18 @@ pub fn layer_norm_backward(
     assert_eq!(normalised.len(), inv_stds.len() * d);
     let mut dx = vec![0.0; dy.len()];
     let (mut d_gamma, mut d_beta) = (vec![0.0; d], vec![0.0; d]);
+    let mut g_h = vec![0.0; d];
     let rows = normalised.chunks_exact(d).zip(dy.chunks_exact(d));
     for (((x_hat, dy), dx), &inv_std) in rows.zip(dx.chunks_exact_mut(d)).zip(inv_stds) {
-        for (i, (&h, &dy)) in x_hat.iter().zip(dy).enumerate() {
-            d_gamma[i] += dy * h;
-            d_beta[i] += dy;
-            dx[i] = dy * gamma[i];
+        for i in 0..d {
+            d_gamma[i] += dy[i] * x_hat[i];
+            d_beta[i] += dy[i];
+            dx[i] = dy[i] * gamma[i];
+            g_h[i] = dx[i] * x_hat[i];
         }
-        let mean_g = sum(dx) / d as f32;
-        let mean_gh = dx.iter().zip(x_hat).map(|(&g, &h)| g * h).sum::<f32>() / d as f32;
-        for (dx, &h) in dx.iter_mut().zip(x_hat) {
-            *dx = (*dx - mean_g - h * mean_gh) * inv_std;
+        let (mean_g, mean_gh) = (sum(dx) / d as f32, sum(&g_h) / d as f32);
+        for i in 0..d {
+            dx[i] = (dx[i] - mean_g - x_hat[i] * mean_gh) * inv_std;
         }
     }
     (dx, d_gamma, d_beta)
@@ -397,6 +521,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    proptest! {
+        #[test]
+        fn linear_and_its_gradients_match_plain_loops_in_f64(
+            (rows, d_in, d_out) in (1usize..7, 1usize..9, 1usize..9),
+            seed in 0u64..1000,
+        ) {
+            let mut rng = crate::toy::rng::Rng::derive(seed, "linear");
+            let mut values = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal() as f32).collect() };
+            let (x, w, b, dy) = (values(rows * d_in), values(d_in * d_out), values(d_out), values(rows * d_out));
+            let y = linear(&x, &w, &b);
+            let (dx, dw, db) = linear_backward(&x, &w, d_out, &dy);
+            let f = |v: f32| v as f64;
+            for r in 0..rows {
+                for o in 0..d_out {
+                    let want = f(b[o]) + (0..d_in).map(|i| f(x[r * d_in + i]) * f(w[i * d_out + o])).sum::<f64>();
+                    prop_assert!((f(y[r * d_out + o]) - want).abs() < 1e-4);
+                }
+                for i in 0..d_in {
+                    let want: f64 = (0..d_out).map(|o| f(dy[r * d_out + o]) * f(w[i * d_out + o])).sum();
+                    prop_assert!((f(dx[r * d_in + i]) - want).abs() < 1e-4);
+                }
+            }
+            for i in 0..d_in {
+                for o in 0..d_out {
+                    let want: f64 = (0..rows).map(|r| f(x[r * d_in + i]) * f(dy[r * d_out + o])).sum();
+                    prop_assert!((f(dw[i * d_out + o]) - want).abs() < 1e-4);
+                }
+            }
+            for o in 0..d_out {
+                let want: f64 = (0..rows).map(|r| f(dy[r * d_out + o])).sum();
+                prop_assert!((f(db[o]) - want).abs() < 1e-4);
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "not rows 4 wide")]
+    fn a_weight_that_is_not_whole_rows_is_refused() {
+        linear(&[1.0; 6], &[1.0; 10], &[0.0; 4]);
+    }
+
+    #[test]
+    #[should_panic(expected = "inner dimensions differ")]
+    fn a_product_of_mismatched_matrices_is_refused() {
+        let (a, b) = ([1.0; 6], [1.0; 6]);
+        matmul(
+            Matrix::rows_of(&a, 3),
+            Matrix::rows_of(&b, 3),
+            &mut [0.0; 6],
+            false,
+        );
     }
 
     #[test]

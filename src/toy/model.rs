@@ -7,13 +7,13 @@ use burn::module::{ModuleMapper, Param};
 use burn::nn::activation::ActivationConfig;
 use burn::nn::attention::MultiHeadAttention;
 use burn::nn::transformer::{
-    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
+    PositionWiseFeedForward, TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::fused::{causal_softmax, layer_norm};
+use super::fused::{causal_softmax, layer_norm, linear};
 use super::rng::Rng;
 
 /// Shape of the network; shipped as `config.json` next to the weights.
@@ -107,7 +107,7 @@ impl ToyLm {
         for layer in &self.blocks.layers {
             x = block(layer, x);
         }
-        self.head.forward(layer_norm(&self.norm, x))
+        linear(&self.head, layer_norm(&self.norm, x))
     }
 
     /// Token plus position embeddings `[batch, seq, d_model]`.
@@ -125,15 +125,20 @@ impl ToyLm {
 /// feed-forward), with the attention's masked softmax and the layer norms single ops (`fused`).
 fn block(layer: &TransformerEncoderLayer, x: Tensor<3>) -> Tensor<3> {
     let x = x.clone() + causal_attention(&layer.mha, layer_norm(&layer.norm_2, x));
-    x.clone() + layer.pwff.forward(layer_norm(&layer.norm_1, x))
+    x.clone() + feed_forward(&layer.pwff, layer_norm(&layer.norm_1, x))
+}
+
+/// `PositionWiseFeedForward::forward` without dropout (the model has none).
+fn feed_forward(pwff: &PositionWiseFeedForward, x: Tensor<3>) -> Tensor<3> {
+    let hidden = pwff.activation.forward(linear(&pwff.linear_inner, x));
+    linear(&pwff.linear_outer, hidden)
 }
 
 /// `MultiHeadAttention::forward` for self-attention under a causal mask.
 fn causal_attention(mha: &MultiHeadAttention, x: Tensor<3>) -> Tensor<3> {
     let [batch, t, d_model] = x.dims();
-    let heads = |linear: &Linear| {
-        linear
-            .forward(x.clone())
+    let heads = |layer: &Linear| {
+        linear(layer, x.clone())
             .reshape([batch, t, mha.n_heads, mha.d_k])
             .swap_dims(1, 2)
     };
@@ -143,7 +148,7 @@ fn causal_attention(mha: &MultiHeadAttention, x: Tensor<3>) -> Tensor<3> {
         .matmul(v)
         .swap_dims(1, 2)
         .reshape([batch, t, d_model]);
-    mha.output.forward(context)
+    linear(&mha.output, context)
 }
 
 /// Replaces burn's random initialisation: matrices ~ N(0, 1/rows) (rows = fan-in for
