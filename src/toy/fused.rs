@@ -1,11 +1,13 @@
-//! The linear layers, the attention's causal softmax, the loss's masked cross-entropy and layer
-//! norm as single burn ops with their own backward, on Flex (the CPU backend, natively and in the browser's
-//! worker).
+//! The toy model's layers as single burn ops with their own backward on Flex (the CPU
+//! backend, natively and in the browser's worker): linear layers, causal self-attention, layer
+//! norm and the loss's masked cross-entropy.
 //!
-//! burn 0.22's autodiff has no softmax of its own: it records the five decomposed ops, and a
-//! profile of the lab step put libm's scalar `expf` at ~12% of it, beside libc's copies and
-//! allocations at ~11% (BENCHMARKS.md, "Levers on the toy step"). On `Autodiff<Flex>` each op here runs one
-//! `kernels` sweep forward and one backward; on plain Flex (probes, sampling) the forward
+//! burn 0.22's autodiff records each of these as a chain of small ops, each a fresh buffer:
+//! softmax and layer norm decomposed into five to nine element-wise ops, a linear layer's bias
+//! as a broadcast add, the attention's heads transposed and copied. Profiles of the lab step
+//! (BENCHMARKS.md, "Levers on the toy step") put libm's scalar `expf` at ~12%, libc's copies
+//! and allocations at ~11% and the broadcast bias add at ~8% of it. On `Autodiff<Flex>` each op
+//! here runs `kernels` once forward and once back; on plain Flex (probes, sampling) the forward
 //! alone; on any other device (WebGPU) burn's composed ops, which compute the same function.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -25,20 +27,57 @@ use super::kernels;
 type Tracked = Autodiff<Flex, NoCheckpointing>;
 type FlexTensor = FloatTensor<Flex>;
 
-/// Attention weights from raw scores `[batch, heads, t, t]`: softmax over the last axis of
-/// `scale · scores` with position `i` attending to `0..=i` only.
-pub fn causal_softmax(scores: Tensor<4>, scale: f32) -> Tensor<4> {
-    if let Ok(x) = scores.clone().try_into_primitive::<Tracked>() {
-        return Tensor::from_primitive::<Tracked>(tracked_causal_softmax(x, scale));
+/// Causal self-attention of `n_heads` heads over the query, key and value projections
+/// `[batch, t, d_model]` (each head `d_model / n_heads` columns side by side): the context in
+/// the same layout, ready for the output projection.
+pub fn causal_attention(q: Tensor<3>, k: Tensor<3>, v: Tensor<3>, n_heads: usize) -> Tensor<3> {
+    let [batch, t, d_model] = q.dims();
+    let shape = kernels::Heads {
+        batch,
+        t,
+        heads: n_heads,
+        d_k: d_model / n_heads,
+    };
+    if let (Ok(q), Ok(k), Ok(v)) = (
+        q.clone().try_into_primitive::<Tracked>(),
+        k.clone().try_into_primitive::<Tracked>(),
+        v.clone().try_into_primitive::<Tracked>(),
+    ) {
+        return Tensor::from_primitive::<Tracked>(tracked_attention(q, k, v, shape));
     }
-    if let Ok(x) = scores.clone().try_into_primitive::<Flex>() {
-        return Tensor::from_primitive::<Flex>(flex_causal_softmax(&x, scale));
+    if let (Ok(q), Ok(k), Ok(v)) = (
+        q.clone().try_into_primitive::<Flex>(),
+        k.clone().try_into_primitive::<Flex>(),
+        v.clone().try_into_primitive::<Flex>(),
+    ) {
+        let (q, k, v) = (f32s(&q), f32s(&k), f32s(&v));
+        let (context, _) = attend(&q, &k, &v, shape);
+        return Tensor::from_primitive::<Flex>(context);
     }
-    composed_causal_softmax(scores, scale)
+    composed_causal_attention(q, k, v, n_heads)
+}
+
+/// The same attention in burn's ops, as `MultiHeadAttention::forward` computes it under a
+/// causal mask (heads split out and transposed, scores, masked softmax, heads merged back).
+pub fn composed_causal_attention(
+    q: Tensor<3>,
+    k: Tensor<3>,
+    v: Tensor<3>,
+    n_heads: usize,
+) -> Tensor<3> {
+    let [batch, t, d_model] = q.dims();
+    let d_k = d_model / n_heads;
+    let heads = |x: Tensor<3>| x.reshape([batch, t, n_heads, d_k]).swap_dims(1, 2);
+    let (q, k, v) = (heads(q), heads(k), heads(v));
+    let weights = composed_causal_softmax(q.matmul(k.transpose()), 1.0 / (d_k as f32).sqrt());
+    weights
+        .matmul(v)
+        .swap_dims(1, 2)
+        .reshape([batch, t, d_model])
 }
 
 /// burn's own way (`MultiHeadAttention`: scale, fill the future with −10⁴, softmax).
-pub fn composed_causal_softmax(scores: Tensor<4>, scale: f32) -> Tensor<4> {
+fn composed_causal_softmax(scores: Tensor<4>, scale: f32) -> Tensor<4> {
     let [batch, _, t, _] = scores.dims();
     let mask = generate_autoregressive_mask(batch, t, &scores.device()).reshape([batch, 1, t, t]);
     softmax(scores.mul_scalar(scale).mask_fill(mask, -1.0e4), 3)
@@ -248,46 +287,57 @@ fn flex_tensor(values: Vec<f32>, shape: burn::tensor::Shape) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
 }
 
-fn flex_causal_softmax(x: &FlexTensor, scale: f32) -> FlexTensor {
-    let x = f32s(x);
-    let shape = x.shape();
-    let t = shape[shape.num_dims() - 1];
-    let mut out = vec![0.0; shape.num_elements()];
-    kernels::causal_softmax(x.as_slice().unwrap(), t, scale, &mut out);
-    flex_tensor(out, shape)
+/// The context `[batch, t, d_model]` and the attention weights, from contiguous f32 q, k, v.
+fn attend(
+    q: &FlexTensor,
+    k: &FlexTensor,
+    v: &FlexTensor,
+    shape: kernels::Heads,
+) -> (FlexTensor, Vec<f32>) {
+    let [q_values, k_values, v_values] = [q, k, v].map(|x| x.as_slice::<f32>().unwrap());
+    let (context, weights) = kernels::causal_attention(q_values, k_values, v_values, shape);
+    (flex_tensor(context, q.shape()), weights)
 }
 
 #[derive(Debug)]
-struct CausalSoftmax;
+struct Attention;
 
-impl Backward<Flex, 1> for CausalSoftmax {
-    /// The op's output and its scale.
-    type State = (FlexTensor, f32);
+impl Backward<Flex, 3> for Attention {
+    /// q, k and v (contiguous f32), the attention weights and the shape.
+    type State = ([FlexTensor; 3], Vec<f32>, kernels::Heads);
 
-    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let (p, scale) = ops.state;
-        unary::<Flex, _>(ops.parents, ops.node, grads, |dp| {
-            let dp = f32s(&dp);
-            let shape = p.shape();
-            let t = shape[shape.num_dims() - 1];
-            let mut out = vec![0.0; shape.num_elements()];
-            let (p, dp) = (p.as_slice().unwrap(), dp.as_slice().unwrap());
-            kernels::causal_softmax_backward(p, dp, t, scale, &mut out);
-            flex_tensor(out, shape)
-        });
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let ([q, k, v], weights, shape) = ops.state;
+        let d_context = f32s(&grads.consume::<Flex>(&ops.node));
+        let [q_values, k_values, v_values, d_values] =
+            [&q, &k, &v, &d_context].map(|x| x.as_slice::<f32>().unwrap());
+        let (dq, dk, dv) = kernels::causal_attention_backward(
+            q_values, k_values, v_values, &weights, d_values, shape,
+        );
+        for (parent, grad) in ops.parents.into_iter().zip([dq, dk, dv]) {
+            if let Some(parent) = parent {
+                grads.register::<Flex>(parent.id, flex_tensor(grad, q.shape()));
+            }
+        }
     }
 }
 
-fn tracked_causal_softmax(x: FloatTensor<Tracked>, scale: f32) -> FloatTensor<Tracked> {
-    let node = x.node();
-    let p = flex_causal_softmax(&x.into_primitive(), scale);
-    match CausalSoftmax
-        .prepare::<NoCheckpointing>([node])
+fn tracked_attention(
+    q: FloatTensor<Tracked>,
+    k: FloatTensor<Tracked>,
+    v: FloatTensor<Tracked>,
+    shape: kernels::Heads,
+) -> FloatTensor<Tracked> {
+    let nodes = [q.node(), k.node(), v.node()];
+    let [q, k, v] = [q, k, v].map(|x| f32s(&x.into_primitive()));
+    let (context, weights) = attend(&q, &k, &v, shape);
+    match Attention
+        .prepare::<NoCheckpointing>(nodes)
         .compute_bound()
         .stateful()
     {
-        OpsKind::Tracked(prep) => prep.finish((p.clone(), scale), p),
-        OpsKind::UnTracked(prep) => prep.finish(p),
+        OpsKind::Tracked(prep) => prep.finish(([q, k, v], weights, shape), context),
+        OpsKind::UnTracked(prep) => prep.finish(context),
     }
 }
 
@@ -371,31 +421,38 @@ mod tests {
     }
 
     #[test]
-    fn the_fused_causal_softmax_and_its_gradient_match_burns_composed_ops() {
+    fn the_fused_attention_and_its_three_gradients_match_burns_composed_ops() {
         let device = Device::flex().autodiff();
-        let shape = [2, 3, 7, 7];
-        let upstream = random(shape, 2, &device);
-        let run = |f: fn(Tensor<4>, f32) -> Tensor<4>| {
-            let x = random(shape, 1, &device).require_grad();
-            let y = f(x.clone(), 0.25);
+        let shape = [1, 2, 7, 12];
+        let upstream: Tensor<3> = random(shape, 2, &device).reshape([2, 7, 12]);
+        let run = |f: fn(Tensor<3>, Tensor<3>, Tensor<3>, usize) -> Tensor<3>| {
+            let [q, k, v] = [1, 3, 4].map(|seed| {
+                random(shape, seed, &device)
+                    .reshape([2, 7, 12])
+                    .require_grad()
+            });
+            let y = f(q.clone(), k.clone(), v.clone(), 3);
             let grads = (y.clone() * upstream.clone()).sum().backward();
-            (y.inner(), x.grad(&grads).unwrap())
+            let grad = |x: &Tensor<3>| x.grad(&grads).unwrap().reshape(shape);
+            let y: Tensor<4> = y.inner().reshape(shape);
+            (y, grad(&q), grad(&k), grad(&v))
         };
-        let (fused, fused_grad) = run(causal_softmax);
-        let (composed, composed_grad) = run(composed_causal_softmax);
-        close(fused, composed, 1e-6);
-        close(fused_grad, composed_grad, 1e-5);
+        let (ours, theirs) = (run(causal_attention), run(composed_causal_attention));
+        close(ours.0, theirs.0, 1e-5);
+        close(ours.1, theirs.1, 1e-4);
+        close(ours.2, theirs.2, 1e-4);
+        close(ours.3, theirs.3, 1e-4);
     }
 
     #[test]
-    fn without_autodiff_the_fused_causal_softmax_matches_too() {
+    fn without_autodiff_the_fused_attention_matches_too() {
         let device = Device::flex();
-        let x = random([1, 2, 5, 5], 3, &device);
-        close(
-            causal_softmax(x.clone(), 0.5),
-            composed_causal_softmax(x, 0.5),
-            1e-6,
-        );
+        let [q, k, v] =
+            [5, 6, 7].map(|seed| random([1, 2, 5, 8], seed, &device).reshape([2, 5, 8]));
+        let ours: Tensor<4> =
+            causal_attention(q.clone(), k.clone(), v.clone(), 2).reshape([1, 2, 5, 8]);
+        let theirs = composed_causal_attention(q, k, v, 2).reshape([1, 2, 5, 8]);
+        close(ours, theirs, 1e-5);
     }
 
     #[test]

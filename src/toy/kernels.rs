@@ -1,15 +1,13 @@
-//! Plain f32-slice kernels behind `fused`: the attention's causal softmax, the loss's masked
-//! cross-entropy and layer norm, each with its backward.
+//! Plain f32-slice kernels behind `fused`, each with its backward: matrix products (gemm's
+//! microkernels over strided views, so transposes and attention heads are never copied), the
+//! linear layer, causal multi-head attention, layer norm and the loss's masked cross-entropy.
 //!
-//! Why by hand: burn 0.22's autodiff builds both from five or more element-wise ops (max,
-//! subtract, exp, sum, divide; log, gather), each a fresh buffer, and its `exp` backward
-//! computes every exponential a second time with libm's scalar `expf` (the masked half of the
-//! attention scores through glibc's slow underflow path). Here each is one sweep that skips the
-//! masked half and uses a branch-free `exp` the compiler vectorises (SSE/AVX natively, simd128
-//! in wasm). Layer norm has no backward of its own in burn's autodiff either: it records the
-//! backend's default decomposition (mean, subtract, multiply, mean, add, sqrt, divide, scale,
-//! shift), nine buffers forward and more back, where one sweep each way does. No tensors:
-//! `fused` wraps these for burn.
+//! Why by hand: burn 0.22's autodiff builds softmax and cross-entropy from five or more
+//! element-wise ops, each a fresh buffer, and computes every exponential with libm's scalar
+//! `expf` (the masked half of the attention scores through glibc's slow underflow path); layer
+//! norm from nine; a linear layer's bias as a broadcast add. Here each is one pass that skips
+//! the masked half and uses a branch-free `exp` the compiler vectorises (SSE natively, simd128
+//! in wasm). No tensors: `fused` wraps these for burn.
 
 /// e^x, branch-free so loops over it vectorise: Cephes' `expf` (range reduction by ln 2 in two
 /// parts, a degree-6 polynomial, the exponent set by bits), within a few ulp of libm's over
@@ -44,7 +42,11 @@ fn fold8(xs: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
     let (chunks, tail) = xs.as_chunks::<8>();
     let mut lanes = [init; 8];
     for chunk in chunks {
-        lanes = std::array::from_fn(|i| f(lanes[i], chunk[i]));
+        // A fixed trip count over arrays: unrolled into one vector operation. (`array::from_fn`
+        // here compiled to a call per lane.)
+        for i in 0..8 {
+            lanes[i] = f(lanes[i], chunk[i]);
+        }
     }
     let acc = lanes.into_iter().fold(init, &f);
     tail.iter().fold(acc, |a, &x| f(a, x))
@@ -206,6 +208,20 @@ impl<'a> Matrix<'a> {
         }
     }
 
+    /// The `rows × cols` block whose first element is (`row`, `col`).
+    pub fn block(self, row: usize, col: usize, rows: usize, cols: usize) -> Self {
+        assert!(
+            row + rows <= self.rows && col + cols <= self.cols,
+            "block past the matrix"
+        );
+        Self {
+            data: &self.data[row * self.row_stride + col * self.col_stride..],
+            rows,
+            cols,
+            ..self
+        }
+    }
+
     /// The transpose, over the same values.
     pub fn t(self) -> Self {
         Self {
@@ -221,7 +237,6 @@ impl<'a> Matrix<'a> {
 /// `dst = a · b`, or `dst += a · b` when `accumulate`, with `dst` row-major `a.rows × b.cols`:
 /// gemm's microkernels (FMA where the CPU has it, simd128 in wasm), on this thread.
 pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
-    assert_eq!(a.cols, b.rows, "inner dimensions differ");
     assert_eq!(
         dst.len(),
         a.rows * b.cols,
@@ -229,6 +244,15 @@ pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
         a.rows,
         b.cols
     );
+    matmul_into(a, b, dst, b.cols, accumulate);
+}
+
+/// [`matmul`] into rows `dst_row_stride` apart (a block of a wider matrix).
+pub fn matmul_into(a: Matrix, b: Matrix, dst: &mut [f32], dst_row_stride: usize, accumulate: bool) {
+    assert_eq!(a.cols, b.rows, "inner dimensions differ");
+    assert!(dst_row_stride >= b.cols, "destination rows overlap");
+    let needed = (a.rows.max(1) - 1) * dst_row_stride + b.cols;
+    assert!(a.rows == 0 || needed <= dst.len(), "destination too short");
     for m in [a, b] {
         let last = (m.rows.max(1) - 1) * m.row_stride + (m.cols.max(1) - 1) * m.col_stride;
         assert!(
@@ -236,12 +260,12 @@ pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
             "view past its slice"
         );
     }
-    if dst.is_empty() {
+    if a.rows == 0 || b.cols == 0 {
         return;
     }
     // SAFETY: gemm reads a[i·rs + j·cs] for i < rows, j < cols, checked above to lie inside
-    // each slice, and writes dst[i·n + j] for i < m, j < n, inside `dst`; `dst` is borrowed
-    // mutably and the inputs immutably, so they cannot overlap.
+    // each slice, and writes dst[i·stride + j] for i < m, j < n, inside `dst`; `dst` is
+    // borrowed mutably and the inputs immutably, so they cannot overlap.
     unsafe {
         gemm::gemm(
             a.rows,
@@ -249,7 +273,7 @@ pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
             a.cols,
             dst.as_mut_ptr(),
             1,
-            b.cols as isize,
+            dst_row_stride as isize,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,
@@ -265,6 +289,100 @@ pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
             gemm::Parallelism::None,
         );
     }
+}
+
+/// The shape of a batch of multi-head attention: `batch` sequences of `t` positions, each
+/// position a row of `heads` heads of `d_k` columns side by side (a linear layer's output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heads {
+    pub batch: usize,
+    pub t: usize,
+    pub heads: usize,
+    pub d_k: usize,
+}
+
+impl Heads {
+    fn width(self) -> usize {
+        self.heads * self.d_k
+    }
+
+    fn len(self) -> usize {
+        self.batch * self.t * self.width()
+    }
+
+    /// Head `h` of sequence `b` in `data`: a `t × d_k` block.
+    fn of(self, data: &[f32], b: usize, h: usize) -> Matrix<'_> {
+        Matrix::rows_of(data, self.width()).block(b * self.t, h * self.d_k, self.t, self.d_k)
+    }
+
+    /// Where head `h` of sequence `b` starts in a buffer of this shape.
+    fn start(self, b: usize, h: usize) -> usize {
+        b * self.t * self.width() + h * self.d_k
+    }
+
+    /// Every (sequence, head), in the order of the weights' `[batch, heads, t, t]` blocks.
+    fn blocks(self) -> impl Iterator<Item = (usize, usize)> {
+        (0..self.batch).flat_map(move |b| (0..self.heads).map(move |h| (b, h)))
+    }
+}
+
+/// Causal multi-head attention over `q`, `k` and `v` (rows of heads, as [`Heads`] lays out):
+/// for every sequence and head `softmax(q · kᵀ / √d_k)`, position `i` seeing `0..=i`, times
+/// `v`. Returns the context in the same layout and the attention weights
+/// `[batch, heads, t, t]` for the backward. Heads are read in place, never transposed.
+pub fn causal_attention(q: &[f32], k: &[f32], v: &[f32], shape: Heads) -> (Vec<f32>, Vec<f32>) {
+    for x in [q, k, v] {
+        assert_eq!(x.len(), shape.len(), "q, k or v is not {shape:?}");
+    }
+    let (t, scale) = (shape.t, 1.0 / (shape.d_k as f32).sqrt());
+    let mut context = vec![0.0; shape.len()];
+    let mut weights = vec![0.0; shape.batch * shape.heads * t * t];
+    let mut scores = vec![0.0; t * t];
+    for ((b, h), p) in shape.blocks().zip(weights.chunks_exact_mut(t * t)) {
+        let (q, k, v) = (shape.of(q, b, h), shape.of(k, b, h), shape.of(v, b, h));
+        matmul(q, k.t(), &mut scores, false);
+        causal_softmax(&scores, t, scale, p);
+        let out = &mut context[shape.start(b, h)..];
+        matmul_into(Matrix::rows_of(p, t), v, out, shape.width(), false);
+    }
+    (context, weights)
+}
+
+/// The gradients of [`causal_attention`] with respect to `q`, `k` and `v`, given its weights
+/// and the gradient of its context: per head, with `P` the weights and `dO` the context's
+/// gradient, `dV = Pᵀ · dO`, `dS` the softmax's backward of `dO · Vᵀ`, `dQ = dS · K` and
+/// `dK = dSᵀ · Q` (the 1/√d_k inside `dS`).
+pub fn causal_attention_backward(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    weights: &[f32],
+    d_context: &[f32],
+    shape: Heads,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (t, scale) = (shape.t, 1.0 / (shape.d_k as f32).sqrt());
+    assert_eq!(weights.len(), shape.batch * shape.heads * t * t);
+    let zeros = || vec![0.0; shape.len()];
+    let (mut dq, mut dk, mut dv) = (zeros(), zeros(), zeros());
+    let (mut dp, mut ds) = (vec![0.0; t * t], vec![0.0; t * t]);
+    for ((b, h), p) in shape.blocks().zip(weights.chunks_exact(t * t)) {
+        let (q, k, v) = (shape.of(q, b, h), shape.of(k, b, h), shape.of(v, b, h));
+        let d_out = shape.of(d_context, b, h);
+        let (start, width) = (shape.start(b, h), shape.width());
+        matmul_into(
+            Matrix::rows_of(p, t).t(),
+            d_out,
+            &mut dv[start..],
+            width,
+            false,
+        );
+        matmul(d_out, v.t(), &mut dp, false);
+        causal_softmax_backward(p, &dp, t, scale, &mut ds);
+        let ds = Matrix::rows_of(&ds, t);
+        matmul_into(ds, k, &mut dq[start..], width, false);
+        matmul_into(ds.t(), q, &mut dk[start..], width, false);
+    }
+    (dq, dk, dv)
 }
 
 /// `x · W + b` for `x`'s rows, `W` row-major `d_in × d_out` with `d_out = b.len()`, as burn's
@@ -554,6 +672,63 @@ mod tests {
             for o in 0..d_out {
                 let want: f64 = (0..rows).map(|r| f(dy[r * d_out + o])).sum();
                 prop_assert!((f(db[o]) - want).abs() < 1e-4);
+            }
+        }
+    }
+
+    /// Causal attention in f64 with plain loops: the reference for both directions.
+    fn naive_attention(q: &[f32], k: &[f32], v: &[f32], s: Heads) -> Vec<f64> {
+        let (w, scale) = (s.heads * s.d_k, 1.0 / (s.d_k as f64).sqrt());
+        let at = |x: &[f32], b: usize, i: usize, h: usize, c: usize| {
+            x[(b * s.t + i) * w + h * s.d_k + c] as f64
+        };
+        let mut out = vec![0.0; q.len()];
+        for (b, h) in s.blocks() {
+            for i in 0..s.t {
+                let dot = |j: usize| {
+                    (0..s.d_k)
+                        .map(|c| at(q, b, i, h, c) * at(k, b, j, h, c))
+                        .sum::<f64>()
+                };
+                let scores: Vec<f32> = (0..=i).map(|j| (dot(j) * scale) as f32).collect();
+                let p = naive_softmax(&scores);
+                for c in 0..s.d_k {
+                    out[(b * s.t + i) * w + h * s.d_k + c] =
+                        (0..=i).map(|j| p[j] * at(v, b, j, h, c)).sum();
+                }
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn causal_attention_and_its_gradients_match_f64_and_finite_differences(
+            seed in 0u64..1000,
+            (batch, t, heads, d_k) in (1usize..3, 1usize..5, 1usize..3, 1usize..4),
+        ) {
+            let shape = Heads { batch, t, heads, d_k };
+            let mut rng = crate::toy::rng::Rng::derive(seed, "attention");
+            let mut values = || -> Vec<f32> { (0..shape.len()).map(|_| rng.normal() as f32).collect() };
+            let (q, k, v, upstream) = (values(), values(), values(), values());
+            let (context, weights) = causal_attention(&q, &k, &v, shape);
+            for (ours, want) in context.iter().zip(naive_attention(&q, &k, &v, shape)) {
+                prop_assert!((*ours as f64 - want).abs() < 1e-5, "{ours} vs {want}");
+            }
+            let (dq, dk, dv) = causal_attention_backward(&q, &k, &v, &weights, &upstream, shape);
+            // L = Σ upstream ⊙ attention(q, k, v), differentiated by central differences.
+            let loss = |q: &[f32], k: &[f32], v: &[f32]| {
+                naive_attention(q, k, v, shape).iter().zip(&upstream).map(|(y, &u)| y * u as f64).sum::<f64>()
+            };
+            let checks = [
+                (dq, numeric_gradient(|x| loss(x, &k, &v), &q)),
+                (dk, numeric_gradient(|x| loss(&q, x, &v), &k)),
+                (dv, numeric_gradient(|x| loss(&q, &k, x), &v)),
+            ];
+            for (ours, numeric) in checks {
+                for (i, (a, b)) in ours.iter().zip(numeric).enumerate() {
+                    prop_assert!((*a as f64 - b).abs() < 2e-3, "{i}: {a} vs {b}");
+                }
             }
         }
     }

@@ -13,7 +13,7 @@ use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, L
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::fused::{causal_softmax, layer_norm, linear};
+use super::fused::{causal_attention, layer_norm, linear};
 use super::rng::Rng;
 
 /// Shape of the network; shipped as `config.json` next to the weights.
@@ -122,9 +122,9 @@ impl ToyLm {
 
 /// One pre-norm block over burn's `TransformerEncoderLayer` weights, as its `forward` with
 /// `norm_first` and no dropout computes it (`norm_2` before attention, `norm_1` before the
-/// feed-forward), with the attention's masked softmax and the layer norms single ops (`fused`).
+/// feed-forward), with the attention, the linear layers and the layer norms single ops (`fused`).
 fn block(layer: &TransformerEncoderLayer, x: Tensor<3>) -> Tensor<3> {
-    let x = x.clone() + causal_attention(&layer.mha, layer_norm(&layer.norm_2, x));
+    let x = x.clone() + self_attention(&layer.mha, layer_norm(&layer.norm_2, x));
     x.clone() + feed_forward(&layer.pwff, layer_norm(&layer.norm_1, x))
 }
 
@@ -135,20 +135,9 @@ fn feed_forward(pwff: &PositionWiseFeedForward, x: Tensor<3>) -> Tensor<3> {
 }
 
 /// `MultiHeadAttention::forward` for self-attention under a causal mask.
-fn causal_attention(mha: &MultiHeadAttention, x: Tensor<3>) -> Tensor<3> {
-    let [batch, t, d_model] = x.dims();
-    let heads = |layer: &Linear| {
-        linear(layer, x.clone())
-            .reshape([batch, t, mha.n_heads, mha.d_k])
-            .swap_dims(1, 2)
-    };
-    let (q, k, v) = (heads(&mha.query), heads(&mha.key), heads(&mha.value));
-    let weights = causal_softmax(q.matmul(k.transpose()), 1.0 / (mha.d_k as f32).sqrt());
-    let context = weights
-        .matmul(v)
-        .swap_dims(1, 2)
-        .reshape([batch, t, d_model]);
-    linear(&mha.output, context)
+fn self_attention(mha: &MultiHeadAttention, x: Tensor<3>) -> Tensor<3> {
+    let [q, k, v] = [&mha.query, &mha.key, &mha.value].map(|layer| linear(layer, x.clone()));
+    linear(&mha.output, causal_attention(q, k, v, mha.n_heads))
 }
 
 /// Replaces burn's random initialisation: matrices ~ N(0, 1/rows) (rows = fan-in for
