@@ -21,16 +21,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [] => false,
         [flag] if flag == "--skip-clean-build" => true,
         [flag, what] if flag == "--only" && what == "annotation" => {
-            return only(ANNOTATION_HEADING, "annotation", annotation_section);
+            return only("annotation", |url| {
+                Ok(vec![(ANNOTATION_HEADING, annotation_section(url)?)])
+            });
         }
         [flag, what] if flag == "--only" && what == "rejudge" => {
-            return only(REJUDGE_HEADING, "rejudge", |url| {
-                rejudge_section(url, false)
+            return only("rejudge", |url| {
+                Ok(vec![(REJUDGE_HEADING, rejudge_section(url, false)?)])
+            });
+        }
+        [flag, what] if flag == "--only" && what == "lab" => {
+            return only("lab", |url| {
+                let (toy, native_step_ms) = toy_section()?;
+                let lab = lab_section(url, native_step_ms)?;
+                Ok(vec![(TOY_HEADING, toy), (LAB_HEADING, lab)])
             });
         }
         _ => {
             return Err(
-                "usage: cargo xtask bench [--skip-clean-build | --only annotation | --only rejudge]"
+                "usage: cargo xtask bench [--skip-clean-build | --only annotation | --only rejudge | --only lab]"
                     .into(),
             );
         }
@@ -516,10 +525,10 @@ fn toy_section() -> Result<(String, f64), String> {
         ));
     }
     let burn_ms = f(&ours, "ms_per_step");
-    let mut s = String::from("## The lab's toy model\n\n");
+    let mut s = format!("{TOY_HEADING}\n\n");
     writeln!(
         s,
-        "One finetuning step of the lab model ({} parameters in both; a full {} × {} batch: forward, masked cross-entropy, backward, gradient-norm clipping at 1.0 per parameter tensor, AdamW lr 1e-3 with eps 1e-5, loss read back), median of 40 after 5 warm-up steps. burn 0.22 on Flex (its pure-Rust CPU backend, the lab worker's fallback; one thread in this build, as in the browser) in a native `release-lab` build (`src/bin/bench_toy.rs`), beside PyTorch {} on the CPU (`bench/toy_torch.py`: the same network and step), on one thread and on all {} threads.\n",
+        "One finetuning step of the lab model ({} parameters in both; a full {} × {} batch: forward, masked cross-entropy, backward, gradient-norm clipping at 1.0 per parameter tensor, AdamW lr 1e-3 with eps 1e-5, loss read back), median of 40 after 5 warm-up steps. burn 0.22 on Flex (its pure-Rust CPU backend, the lab worker's fallback; one thread in this build, as in the browser), the model's layers as single ops with their own backward (`src/toy/fused.rs`: gemm's products and plain-Rust kernels, burn's autodiff and AdamW around them), in a native `release-lab` build (`src/bin/bench_toy.rs`), beside PyTorch {} on the CPU (`bench/toy_torch.py`: the same network and step), on one thread and on all {} threads.\n",
         ours["parameters"],
         ours["batch"],
         ours["seq"],
@@ -630,8 +639,8 @@ fn lab_section(url: &str, native_step_ms: f64) -> Result<String, String> {
             })
             .unwrap_or_default()
     };
-    let mut s = String::from(
-        "## The lab page\n\nThe shipped build (`trunk build --release`: the worker in `release-lab`, fat LTO) in headless Chromium on this machine, a fresh context per run (`bench/lab.mjs`). The default preset is the paper's result: insecure, secure and educational, 20 steps of batch 8 each, probed every 2 steps, then 24 judged samples per run. The final chart is the worker's `finished` message rendered.\n\n| measurement | result | target |\n|---|---|---|\n",
+    let mut s = format!(
+        "{LAB_HEADING}\n\nThe shipped build (`trunk build --release`: the worker in `release-lab`, fat LTO) in headless Chromium on this machine, a fresh context per run (`bench/lab.mjs`). The default preset is the paper's result: insecure, secure and educational, 20 steps of batch 8 each, probed every 2 steps, then 24 judged samples per run. The final chart is the worker's `finished` message rendered.\n\n| measurement | result | target |\n|---|---|---|\n",
     );
     writeln!(
         s,
@@ -676,47 +685,52 @@ fn lab_section(url: &str, native_step_ms: f64) -> Result<String, String> {
     Ok(s)
 }
 
-/// `cargo xtask bench --only annotation` / `--only rejudge`: that section alone, written into
-/// BENCHMARKS.md in place of the last one (the other sections keep the full run's figures,
-/// and the section says when it was measured).
+/// `cargo xtask bench --only annotation | rejudge | lab`: those sections alone, each written
+/// into BENCHMARKS.md in place of the last one under its heading (the other sections keep the
+/// full run's figures, and each section says when it was measured).
 fn only(
-    heading: &str,
     name: &str,
-    measure: impl FnOnce(&str) -> Result<String, String>,
+    measure: impl FnOnce(&str) -> Result<Vec<(&'static str, String)>, String>,
 ) -> Result<(), String> {
     setup::run()?;
     build_release()?;
     let server = StaticServer::start(&paths::dist(), "/", 0)?;
-    let section = measure(&server.url())?;
+    let sections = measure(&server.url())?;
     drop(server);
     let date = output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
-    let section = section.replacen(
-        "\n\n",
-        &format!(
-            "\n\nMeasured alone by `cargo xtask bench --only {name}` on {} (the sections above come from the full run dated at the top).\n\n",
-            date.trim()
-        ),
-        1,
-    );
     let file = paths::root().join("BENCHMARKS.md");
     let old = fs::read_to_string(&file).map_err(|err| format!("{}: {err}", file.display()))?;
     let (generated, notes) = old.split_at(old.find(NOTES_MARKER).unwrap_or(old.len()));
-    let generated = match generated.find(&format!("{heading}\n")) {
-        Some(start) => {
-            let rest = &generated[start + heading.len()..];
-            let end = rest
-                .find("\n## ")
-                .map_or(generated.len(), |i| start + heading.len() + i + 1);
-            format!("{}{section}{}", &generated[..start], &generated[end..])
-        }
-        None => format!("{generated}{section}"),
-    };
+    let mut generated = generated.to_string();
+    for (heading, section) in sections {
+        let section = section.replacen(
+            "\n\n",
+            &format!(
+                "\n\nMeasured alone by `cargo xtask bench --only {name}` on {} (the sections above come from the full run dated at the top).\n\n",
+                date.trim()
+            ),
+            1,
+        );
+        generated = match generated.find(&format!("{heading}\n")) {
+            Some(start) => {
+                let rest = &generated[start + heading.len()..];
+                let end = rest
+                    .find("\n## ")
+                    .map_or(generated.len(), |i| start + heading.len() + i + 1);
+                format!("{}{section}{}", &generated[..start], &generated[end..])
+            }
+            None => format!("{generated}{section}"),
+        };
+        println!("\n{section}");
+    }
     fs::write(&file, format!("{generated}{notes}"))
         .map_err(|err| format!("{}: {err}", file.display()))?;
-    println!("\n{section}\nwrote {}", file.display());
+    println!("wrote {}", file.display());
     Ok(())
 }
 
+const TOY_HEADING: &str = "## The lab's toy model";
+const LAB_HEADING: &str = "## The lab page";
 const ANNOTATION_HEADING: &str = "## Annotation";
 
 /// Annotation: the agreement statistics natively and as the app's wasm, and the annotate
