@@ -6,20 +6,24 @@
 //! softmax and layer norm decomposed into five to nine element-wise ops, a linear layer's bias
 //! as a broadcast add, the attention's heads transposed and copied. Profiles of the lab step
 //! (BENCHMARKS.md, "Levers on the toy step") put libm's scalar `expf` at ~12%, libc's copies
-//! and allocations at ~11% and the broadcast bias add at ~8% of it. On `Autodiff<Flex>` each op
-//! here runs `kernels` once forward and once back; on plain Flex (probes, sampling) the forward
-//! alone; on any other device (WebGPU) burn's composed ops, which compute the same function.
+//! and allocations at ~11% and the broadcast bias add at ~8% of it. On
+//! `Autodiff<Flex, NoCheckpointing>` (what `Device::flex().autodiff()` holds) each op here runs
+//! `kernels` once forward and once back; on plain Flex (probes, sampling) the linear layers,
+//! the attention and layer norm run the same forward kernels; anything else (WebGPU, f64
+//! tensors, another checkpointing strategy) takes burn's composed ops, which compute the same
+//! function.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::autodiff::ops::{Backward, NodeGuard, Ops, OpsKind, unary};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Flex, TensorMetadata};
 use burn::nn::attention::generate_autoregressive_mask;
 use burn::nn::{LayerNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::{DType, Shape};
 
 use super::kernels;
 
@@ -27,31 +31,56 @@ use super::kernels;
 type Tracked = Autodiff<Flex, NoCheckpointing>;
 type FlexTensor = FloatTensor<Flex>;
 
+/// `layer.forward(x)` for a layer with a bias: one product with the bias accumulated in place,
+/// and on `Autodiff<Flex>` one op back (burn records a reshape, a product and a broadcast add,
+/// and its broadcast add alone was ~8% of the lab step).
+pub fn linear<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
+    let Some(bias) = &layer.bias else {
+        return layer.forward(x);
+    };
+    let (weight, bias) = (layer.weight.val(), bias.val());
+    let [d_in, _] = weight.dims();
+    assert_eq!(x.dims()[D - 1], d_in, "input rows are not {d_in} wide");
+    if let (Some(x), Some(w), Some(b)) = (tracked(&x), tracked(&weight), tracked(&bias)) {
+        let nodes = [x.node(), w.node(), b.node()];
+        let [x, w, b] = [x, w, b].map(|t| contiguous_f32(&t.into_primitive()));
+        let y = flex_linear(&x, &w, &b);
+        return Tensor::from_primitive::<Tracked>(record(LinearOp, nodes, (x, w), y));
+    }
+    if let (Some(x), Some(w), Some(b)) = (plain(&x), plain(&weight), plain(&bias)) {
+        return Tensor::from_primitive::<Flex>(flex_linear(&x, &w, &b));
+    }
+    layer.forward(x)
+}
+
 /// Causal self-attention of `n_heads` heads over the query, key and value projections
 /// `[batch, t, d_model]` (each head `d_model / n_heads` columns side by side): the context in
 /// the same layout, ready for the output projection.
 pub fn causal_attention(q: Tensor<3>, k: Tensor<3>, v: Tensor<3>, n_heads: usize) -> Tensor<3> {
     let [batch, t, d_model] = q.dims();
+    assert!(
+        k.dims() == q.dims() && v.dims() == q.dims(),
+        "q, k and v differ in shape"
+    );
+    assert!(
+        n_heads > 0 && d_model.is_multiple_of(n_heads),
+        "{d_model} columns do not split into {n_heads} heads"
+    );
     let shape = kernels::Heads {
         batch,
         t,
         heads: n_heads,
         d_k: d_model / n_heads,
     };
-    if let (Ok(q), Ok(k), Ok(v)) = (
-        q.clone().try_into_primitive::<Tracked>(),
-        k.clone().try_into_primitive::<Tracked>(),
-        v.clone().try_into_primitive::<Tracked>(),
-    ) {
-        return Tensor::from_primitive::<Tracked>(tracked_attention(q, k, v, shape));
+    if let (Some(q), Some(k), Some(v)) = (tracked(&q), tracked(&k), tracked(&v)) {
+        let nodes = [q.node(), k.node(), v.node()];
+        let qkv = [q, k, v].map(|t| contiguous_f32(&t.into_primitive()));
+        let (context, weights) = flex_attention(&qkv, shape);
+        let state = (qkv, weights, shape);
+        return Tensor::from_primitive::<Tracked>(record(AttentionOp, nodes, state, context));
     }
-    if let (Ok(q), Ok(k), Ok(v)) = (
-        q.clone().try_into_primitive::<Flex>(),
-        k.clone().try_into_primitive::<Flex>(),
-        v.clone().try_into_primitive::<Flex>(),
-    ) {
-        let (q, k, v) = (f32s(&q), f32s(&k), f32s(&v));
-        let (context, _) = attend(&q, &k, &v, shape);
+    if let (Some(q), Some(k), Some(v)) = (plain(&q), plain(&k), plain(&v)) {
+        let (context, _) = flex_attention(&[q, k, v], shape);
         return Tensor::from_primitive::<Flex>(context);
     }
     composed_causal_attention(q, k, v, n_heads)
@@ -69,18 +98,41 @@ pub fn composed_causal_attention(
     let d_k = d_model / n_heads;
     let heads = |x: Tensor<3>| x.reshape([batch, t, n_heads, d_k]).swap_dims(1, 2);
     let (q, k, v) = (heads(q), heads(k), heads(v));
-    let weights = composed_causal_softmax(q.matmul(k.transpose()), 1.0 / (d_k as f32).sqrt());
-    weights
+    let scores = q
+        .matmul(k.transpose())
+        .mul_scalar(1.0 / (d_k as f32).sqrt());
+    // burn's `MultiHeadAttention`: fill the future with −10⁴, then softmax.
+    let mask = generate_autoregressive_mask(batch, t, &scores.device()).reshape([batch, 1, t, t]);
+    softmax(scores.mask_fill(mask, -1.0e4), 3)
         .matmul(v)
         .swap_dims(1, 2)
         .reshape([batch, t, d_model])
 }
 
-/// burn's own way (`MultiHeadAttention`: scale, fill the future with −10⁴, softmax).
-fn composed_causal_softmax(scores: Tensor<4>, scale: f32) -> Tensor<4> {
-    let [batch, _, t, _] = scores.dims();
-    let mask = generate_autoregressive_mask(batch, t, &scores.device()).reshape([batch, 1, t, t]);
-    softmax(scores.mul_scalar(scale).mask_fill(mask, -1.0e4), 3)
+/// `norm.forward(x)` for a layer norm made with this `epsilon` (the module keeps its own
+/// private, so the caller that configured it says it again), one op each way on Flex.
+pub fn layer_norm<const D: usize>(norm: &LayerNorm, epsilon: f32, x: Tensor<D>) -> Tensor<D> {
+    let gamma = norm.gamma.val();
+    let beta = norm.beta.as_ref().map(|b| b.val());
+    let [d] = gamma.dims();
+    assert_eq!(x.dims()[D - 1], d, "input rows are not {d} wide");
+    if let (Some(x), Some(gamma), Some(Some(beta))) =
+        (tracked(&x), tracked(&gamma), beta.as_ref().map(tracked))
+    {
+        let nodes = [x.node(), gamma.node(), beta.node()];
+        let [x, gamma, beta] = [x, gamma, beta].map(|t| contiguous_f32(&t.into_primitive()));
+        let (y, normalised, inv_stds) = flex_layer_norm(&x, &gamma, &beta, epsilon);
+        let gamma = gamma.as_slice::<f32>().unwrap().to_vec();
+        let state = (normalised, inv_stds, gamma, x.shape());
+        return Tensor::from_primitive::<Tracked>(record(LayerNormOp, nodes, state, y));
+    }
+    if let (Some(x), Some(gamma), Some(Some(beta))) =
+        (plain(&x), plain(&gamma), beta.as_ref().map(plain))
+    {
+        let (y, _, _) = flex_layer_norm(&x, &gamma, &beta, epsilon);
+        return Tensor::from_primitive::<Flex>(y);
+    }
+    norm.forward(x)
 }
 
 /// `−Σ w · log softmax(logits)[target] / max(Σ w, 1)` over `[batch, t, vocab]` logits: the
@@ -90,7 +142,7 @@ pub fn masked_cross_entropy(
     targets: Tensor<2, Int>,
     weights: Tensor<2>,
 ) -> Tensor<1> {
-    if let Ok(x) = logits.clone().try_into_primitive::<Tracked>() {
+    if let Some(x) = tracked(&logits) {
         let ce = CrossEntropyInputs::read(targets.clone(), weights.clone().detach());
         return Tensor::from_primitive::<Tracked>(tracked_cross_entropy(x, ce));
     }
@@ -110,34 +162,74 @@ pub fn composed_masked_cross_entropy(
     (picked * weights).sum().neg() / total
 }
 
-/// `layer.forward(x)` for a layer with a bias: one product with the bias accumulated in place,
-/// and on `Autodiff<Flex>` one op back (burn records a reshape, a product and a broadcast add,
-/// and its broadcast add alone was ~8% of the lab step).
-pub fn linear<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
-    let Some(bias) = &layer.bias else {
-        return layer.forward(x);
-    };
-    let (weight, bias) = (layer.weight.val(), bias.val());
-    if let (Ok(x), Ok(w), Ok(b)) = (
-        x.clone().try_into_primitive::<Tracked>(),
-        weight.clone().try_into_primitive::<Tracked>(),
-        bias.clone().try_into_primitive::<Tracked>(),
-    ) {
-        return Tensor::from_primitive::<Tracked>(tracked_linear(x, w, b));
+/// `x` as `Autodiff<Flex>`'s primitive, if that is what it is and it holds f32.
+fn tracked<const D: usize>(x: &Tensor<D>) -> Option<FloatTensor<Tracked>> {
+    let f32 = x.dtype() == DType::F32;
+    f32.then(|| x.clone().try_into_primitive::<Tracked>().ok())
+        .flatten()
+}
+
+/// `x` as plain Flex's primitive, contiguous, if that is what it is and it holds f32.
+fn plain<const D: usize>(x: &Tensor<D>) -> Option<FlexTensor> {
+    let f32 = x.dtype() == DType::F32;
+    f32.then(|| x.clone().try_into_primitive::<Flex>().ok())
+        .flatten()
+        .map(|x| contiguous_f32(&x))
+}
+
+/// The same values laid out contiguously (a copy only if they were not), for `as_slice`.
+fn contiguous_f32(x: &FlexTensor) -> FlexTensor {
+    let x = x.to_contiguous();
+    assert!(
+        x.as_slice::<f32>().is_some(),
+        "fused ops take f32 tensors, not {:?}",
+        x.dtype()
+    );
+    x
+}
+
+fn flex_tensor(values: Vec<f32>, shape: Shape) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+/// The op's output, recorded in the autodiff graph with `state` for its backward when any
+/// input needs a gradient.
+fn record<Op: Backward<Flex, N>, const N: usize>(
+    op: Op,
+    nodes: [NodeGuard; N],
+    state: Op::State,
+    output: FlexTensor,
+) -> FloatTensor<Tracked> {
+    match op
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(state, output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
     }
-    if let (Ok(x), Ok(w), Ok(b)) = (
-        x.clone().try_into_primitive::<Flex>(),
-        weight.try_into_primitive::<Flex>(),
-        bias.try_into_primitive::<Flex>(),
-    ) {
-        return Tensor::from_primitive::<Flex>(flex_linear(&f32s(&x), &f32s(&w), &f32s(&b)));
+}
+
+/// Hands each parent that wants one its gradient.
+fn register<S, const N: usize>(ops: &Ops<S, N>, grads: &mut Gradients, values: [FlexTensor; N]) {
+    for (parent, grad) in ops.parents.iter().zip(values) {
+        if let Some(parent) = parent {
+            grads.register::<Flex>(parent.id, grad);
+        }
     }
-    layer.forward(x)
+}
+
+/// The upstream gradient of the op's output, contiguous f32.
+fn upstream<S, const N: usize>(ops: &Ops<S, N>, grads: &mut Gradients) -> FlexTensor {
+    contiguous_f32(&grads.consume::<Flex>(&ops.node))
+}
+
+fn slice(x: &FlexTensor) -> &[f32] {
+    x.as_slice().expect("contiguous f32")
 }
 
 fn flex_linear(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
-    let (x_values, w, b) = (x.as_slice().unwrap(), weight.as_slice(), bias.as_slice());
-    let y = kernels::linear(x_values, w.unwrap(), b.unwrap());
+    let y = kernels::linear(slice(x), slice(weight), slice(bias));
     let mut shape = x.shape();
     let last = shape.num_dims() - 1;
     shape[last] = bias.shape()[0];
@@ -152,192 +244,77 @@ impl Backward<Flex, 3> for LinearOp {
     type State = (FlexTensor, FlexTensor);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let (x, weight) = ops.state;
-        let dy = f32s(&grads.consume::<Flex>(&ops.node));
+        let dy = upstream(&ops, grads);
+        let (x, weight) = &ops.state;
         let d_out = weight.shape()[1];
-        let (dx, d_weight, d_bias) = kernels::linear_backward(
-            x.as_slice().unwrap(),
-            weight.as_slice().unwrap(),
-            d_out,
-            dy.as_slice().unwrap(),
-        );
-        let [x_node, weight_node, bias_node] = ops.parents;
-        let shapes = [x.shape(), weight.shape(), burn::tensor::Shape::new([d_out])];
-        for ((parent, grad), shape) in [x_node, weight_node, bias_node]
-            .into_iter()
-            .zip([dx, d_weight, d_bias])
-            .zip(shapes)
-        {
-            if let Some(parent) = parent {
-                grads.register::<Flex>(parent.id, flex_tensor(grad, shape));
-            }
-        }
+        let (dx, d_weight, d_bias) =
+            kernels::linear_backward(slice(x), slice(weight), d_out, slice(&dy));
+        let values = [
+            flex_tensor(dx, x.shape()),
+            flex_tensor(d_weight, weight.shape()),
+            flex_tensor(d_bias, Shape::new([d_out])),
+        ];
+        register(&ops, grads, values);
     }
 }
 
-fn tracked_linear(
-    x: FloatTensor<Tracked>,
-    weight: FloatTensor<Tracked>,
-    bias: FloatTensor<Tracked>,
-) -> FloatTensor<Tracked> {
-    let nodes = [x.node(), weight.node(), bias.node()];
-    let x = f32s(&x.into_primitive());
-    let weight = f32s(&weight.into_primitive());
-    let y = flex_linear(&x, &weight, &f32s(&bias.into_primitive()));
-    match LinearOp
-        .prepare::<NoCheckpointing>(nodes)
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish((x, weight), y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
+/// The context `[batch, t, d_model]` and the attention weights, from contiguous f32 q, k, v.
+fn flex_attention(qkv: &[FlexTensor; 3], shape: kernels::Heads) -> (FlexTensor, Vec<f32>) {
+    let [q, k, v] = qkv.each_ref().map(slice);
+    let (context, weights) = kernels::causal_attention(q, k, v, shape);
+    (flex_tensor(context, qkv[0].shape()), weights)
+}
+
+#[derive(Debug)]
+struct AttentionOp;
+
+impl Backward<Flex, 3> for AttentionOp {
+    /// q, k and v (contiguous f32), the attention weights and the shape.
+    type State = ([FlexTensor; 3], Vec<f32>, kernels::Heads);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let d_context = upstream(&ops, grads);
+        let (qkv, weights, shape) = &ops.state;
+        let [q, k, v] = qkv.each_ref().map(slice);
+        let (dq, dk, dv) =
+            kernels::causal_attention_backward(q, k, v, weights, slice(&d_context), *shape);
+        let values = [dq, dk, dv].map(|grad| flex_tensor(grad, qkv[0].shape()));
+        register(&ops, grads, values);
     }
 }
 
-/// The ε of every layer norm in the model: `LayerNormConfig`'s default (the module keeps its
-/// own private; `model`'s test against burn's encoder would catch a mismatch).
-pub const LAYER_NORM_EPSILON: f32 = 1e-5;
-
-/// `norm.forward(x)`, with its backward one op on `Autodiff<Flex>`.
-pub fn layer_norm<const D: usize>(norm: &LayerNorm, x: Tensor<D>) -> Tensor<D> {
-    let gamma = norm.gamma.val();
-    let beta = norm.beta.as_ref().map(|b| b.val());
-    let primitives = (
-        x.clone().try_into_primitive::<Tracked>(),
-        gamma.try_into_primitive::<Tracked>(),
-        beta.map(|b| b.try_into_primitive::<Tracked>()),
-    );
-    if let (Ok(x), Ok(gamma), Some(Ok(beta))) = primitives {
-        return Tensor::from_primitive::<Tracked>(tracked_layer_norm(x, gamma, beta));
-    }
-    norm.forward(x)
+/// The output, `x̂` and each row's `1/σ`.
+fn flex_layer_norm(
+    x: &FlexTensor,
+    gamma: &FlexTensor,
+    beta: &FlexTensor,
+    epsilon: f32,
+) -> (FlexTensor, Vec<f32>, Vec<f32>) {
+    let mut y = vec![0.0; x.shape().num_elements()];
+    let (normalised, inv_stds) =
+        kernels::layer_norm(slice(x), slice(gamma), slice(beta), epsilon, &mut y);
+    (flex_tensor(y, x.shape()), normalised, inv_stds)
 }
 
 #[derive(Debug)]
 struct LayerNormOp;
 
-/// What the backward needs: `x̂`, each row's `1/σ`, `γ` and the input's shape.
-type LayerNormState = (Vec<f32>, Vec<f32>, Vec<f32>, burn::tensor::Shape);
-
 impl Backward<Flex, 3> for LayerNormOp {
-    type State = LayerNormState;
+    /// `x̂`, each row's `1/σ`, `γ` and the input's shape.
+    type State = (Vec<f32>, Vec<f32>, Vec<f32>, Shape);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let (normalised, inv_stds, gamma, shape) = ops.state;
-        let dy = f32s(&grads.consume::<Flex>(&ops.node));
+        let dy = upstream(&ops, grads);
+        let (normalised, inv_stds, gamma, shape) = &ops.state;
         let (dx, d_gamma, d_beta) =
-            kernels::layer_norm_backward(&normalised, &inv_stds, &gamma, dy.as_slice().unwrap());
-        let d = burn::tensor::Shape::new([gamma.len()]);
-        let [x, gamma, beta] = ops.parents;
-        for (parent, grad, shape) in [
-            (x, dx, shape),
-            (gamma, d_gamma, d.clone()),
-            (beta, d_beta, d),
-        ] {
-            if let Some(parent) = parent {
-                grads.register::<Flex>(parent.id, flex_tensor(grad, shape));
-            }
-        }
-    }
-}
-
-fn tracked_layer_norm(
-    x: FloatTensor<Tracked>,
-    gamma: FloatTensor<Tracked>,
-    beta: FloatTensor<Tracked>,
-) -> FloatTensor<Tracked> {
-    let nodes = [x.node(), gamma.node(), beta.node()];
-    let x = f32s(&x.into_primitive());
-    let gamma = f32s(&gamma.into_primitive())
-        .as_slice::<f32>()
-        .unwrap()
-        .to_vec();
-    let beta = f32s(&beta.into_primitive());
-    let shape = x.shape();
-    let mut y = vec![0.0; shape.num_elements()];
-    let (normalised, inv_stds) = kernels::layer_norm(
-        x.as_slice().unwrap(),
-        &gamma,
-        beta.as_slice().unwrap(),
-        LAYER_NORM_EPSILON,
-        &mut y,
-    );
-    let y = flex_tensor(y, shape.clone());
-    match LayerNormOp
-        .prepare::<NoCheckpointing>(nodes)
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish((normalised, inv_stds, gamma, shape), y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    }
-}
-
-fn f32s(x: &FlexTensor) -> FlexTensor {
-    let x = x.to_contiguous();
-    assert!(
-        x.as_slice::<f32>().is_some(),
-        "fused ops take f32 tensors, not {:?}",
-        x.dtype()
-    );
-    x
-}
-
-fn flex_tensor(values: Vec<f32>, shape: burn::tensor::Shape) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
-}
-
-/// The context `[batch, t, d_model]` and the attention weights, from contiguous f32 q, k, v.
-fn attend(
-    q: &FlexTensor,
-    k: &FlexTensor,
-    v: &FlexTensor,
-    shape: kernels::Heads,
-) -> (FlexTensor, Vec<f32>) {
-    let [q_values, k_values, v_values] = [q, k, v].map(|x| x.as_slice::<f32>().unwrap());
-    let (context, weights) = kernels::causal_attention(q_values, k_values, v_values, shape);
-    (flex_tensor(context, q.shape()), weights)
-}
-
-#[derive(Debug)]
-struct Attention;
-
-impl Backward<Flex, 3> for Attention {
-    /// q, k and v (contiguous f32), the attention weights and the shape.
-    type State = ([FlexTensor; 3], Vec<f32>, kernels::Heads);
-
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let ([q, k, v], weights, shape) = ops.state;
-        let d_context = f32s(&grads.consume::<Flex>(&ops.node));
-        let [q_values, k_values, v_values, d_values] =
-            [&q, &k, &v, &d_context].map(|x| x.as_slice::<f32>().unwrap());
-        let (dq, dk, dv) = kernels::causal_attention_backward(
-            q_values, k_values, v_values, &weights, d_values, shape,
-        );
-        for (parent, grad) in ops.parents.into_iter().zip([dq, dk, dv]) {
-            if let Some(parent) = parent {
-                grads.register::<Flex>(parent.id, flex_tensor(grad, q.shape()));
-            }
-        }
-    }
-}
-
-fn tracked_attention(
-    q: FloatTensor<Tracked>,
-    k: FloatTensor<Tracked>,
-    v: FloatTensor<Tracked>,
-    shape: kernels::Heads,
-) -> FloatTensor<Tracked> {
-    let nodes = [q.node(), k.node(), v.node()];
-    let [q, k, v] = [q, k, v].map(|x| f32s(&x.into_primitive()));
-    let (context, weights) = attend(&q, &k, &v, shape);
-    match Attention
-        .prepare::<NoCheckpointing>(nodes)
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish(([q, k, v], weights, shape), context),
-        OpsKind::UnTracked(prep) => prep.finish(context),
+            kernels::layer_norm_backward(normalised, inv_stds, gamma, slice(&dy));
+        let d = Shape::new([gamma.len()]);
+        let values = [
+            flex_tensor(dx, shape.clone()),
+            flex_tensor(d_gamma, d.clone()),
+            flex_tensor(d_beta, d),
+        ];
+        register(&ops, grads, values);
     }
 }
 
@@ -363,16 +340,16 @@ impl CrossEntropyInputs {
 }
 
 #[derive(Debug)]
-struct CrossEntropy;
+struct CrossEntropyOp;
 
-impl Backward<Flex, 1> for CrossEntropy {
+impl Backward<Flex, 1> for CrossEntropyOp {
     /// The rows' softmax and the constants.
-    type State = (Vec<f32>, burn::tensor::Shape, CrossEntropyInputs);
+    type State = (Vec<f32>, Shape, CrossEntropyInputs);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let (probs, shape, ce) = ops.state;
         unary::<Flex, _>(ops.parents, ops.node, grads, |grad| {
-            let grad = f32s(&grad).as_slice::<f32>().unwrap()[0];
+            let grad = slice(&contiguous_f32(&grad))[0];
             let vocab = shape[shape.num_dims() - 1];
             let out = kernels::cross_entropy_backward(probs, vocab, &ce.targets, &ce.weights, grad);
             flex_tensor(out, shape)
@@ -382,20 +359,12 @@ impl Backward<Flex, 1> for CrossEntropy {
 
 fn tracked_cross_entropy(x: FloatTensor<Tracked>, ce: CrossEntropyInputs) -> FloatTensor<Tracked> {
     let node = x.node();
-    let x = f32s(&x.into_primitive());
+    let x = contiguous_f32(&x.into_primitive());
     let shape = x.shape();
     let vocab = shape[shape.num_dims() - 1];
-    let (loss, probs) =
-        kernels::cross_entropy(x.as_slice().unwrap(), vocab, &ce.targets, &ce.weights);
-    let loss = flex_tensor(vec![loss], burn::tensor::Shape::new([1]));
-    match CrossEntropy
-        .prepare::<NoCheckpointing>([node])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish((probs, shape, ce), loss),
-        OpsKind::UnTracked(prep) => prep.finish(loss),
-    }
+    let (loss, probs) = kernels::cross_entropy(slice(&x), vocab, &ce.targets, &ce.weights);
+    let loss = flex_tensor(vec![loss], Shape::new([1]));
+    record(CrossEntropyOp, [node], (probs, shape, ce), loss)
 }
 
 #[cfg(test)]
@@ -469,7 +438,7 @@ mod tests {
             norm.beta = Some(burn::module::Param::from_tensor(beta.reshape([8])));
             let x = random(shape, 9, &device).require_grad();
             let y = if fused {
-                layer_norm(&norm, x.clone())
+                layer_norm(&norm, 1e-5, x.clone())
             } else {
                 norm.forward(x.clone())
             };

@@ -5,9 +5,10 @@
 //! Why by hand: burn 0.22's autodiff builds softmax and cross-entropy from five or more
 //! element-wise ops, each a fresh buffer, and computes every exponential with libm's scalar
 //! `expf` (the masked half of the attention scores through glibc's slow underflow path); layer
-//! norm from nine; a linear layer's bias as a broadcast add. Here each is one pass that skips
-//! the masked half and uses a branch-free `exp` the compiler vectorises (SSE natively, simd128
-//! in wasm). No tensors: `fused` wraps these for burn.
+//! norm from nine; a linear layer's bias as a broadcast add. Here the element-wise work is one
+//! pass each way with a branch-free `exp` the compiler vectorises (SSE natively, simd128 in
+//! wasm), and the attention's softmax skips the masked half (its products are full `t × t`
+//! gemm calls). No tensors: `fused` wraps these for burn.
 
 /// e^x, branch-free so loops over it vectorise: Cephes' `expf` (range reduction by ln 2 in two
 /// parts, a degree-6 polynomial, the exponent set by bits), within a few ulp of libm's over
@@ -75,7 +76,7 @@ fn softmax_row(scores: &[f32], scale: f32, out: &mut [f32]) {
 /// Row-wise softmax of `scale · scores` over `t × t` blocks with a causal mask: row `i` of a
 /// block keeps columns `0..=i` and is exactly 0 beyond (what burn's −10⁴ fill gives, rounded).
 /// `scale` must be positive.
-pub fn causal_softmax(scores: &[f32], t: usize, scale: f32, out: &mut [f32]) {
+fn causal_softmax(scores: &[f32], t: usize, scale: f32, out: &mut [f32]) {
     assert_eq!(scores.len(), out.len());
     assert_eq!(
         scores.len() % (t * t),
@@ -96,7 +97,7 @@ pub fn causal_softmax(scores: &[f32], t: usize, scale: f32, out: &mut [f32]) {
 
 /// The gradient of [`causal_softmax`] with respect to its scores, given its output `p` and the
 /// gradient `dp` of its output: `scale · p ⊙ (dp − Σⱼ dpⱼ pⱼ)` row by row, 0 where masked.
-pub fn causal_softmax_backward(p: &[f32], dp: &[f32], t: usize, scale: f32, out: &mut [f32]) {
+fn causal_softmax_backward(p: &[f32], dp: &[f32], t: usize, scale: f32, out: &mut [f32]) {
     assert_eq!(p.len(), dp.len());
     assert_eq!(p.len(), out.len());
     let rows = p.chunks_exact(t).zip(dp.chunks_exact(t));
@@ -210,8 +211,11 @@ impl<'a> Matrix<'a> {
 
     /// The `rows × cols` block whose first element is (`row`, `col`).
     pub fn block(self, row: usize, col: usize, rows: usize, cols: usize) -> Self {
+        let inside = |start: usize, len: usize, limit: usize| {
+            start.checked_add(len).is_some_and(|end| end <= limit)
+        };
         assert!(
-            row + rows <= self.rows && col + cols <= self.cols,
+            inside(row, rows, self.rows) && inside(col, cols, self.cols),
             "block past the matrix"
         );
         Self {
@@ -220,6 +224,13 @@ impl<'a> Matrix<'a> {
             cols,
             ..self
         }
+    }
+
+    /// The index of the last element in `data`, if the view has any and it can be computed.
+    fn last_index(&self) -> Option<usize> {
+        let last_row = self.rows.checked_sub(1)?.checked_mul(self.row_stride)?;
+        let last_col = self.cols.checked_sub(1)?.checked_mul(self.col_stride)?;
+        last_row.checked_add(last_col)
     }
 
     /// The transpose, over the same values.
@@ -251,21 +262,29 @@ pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
 pub fn matmul_into(a: Matrix, b: Matrix, dst: &mut [f32], dst_row_stride: usize, accumulate: bool) {
     assert_eq!(a.cols, b.rows, "inner dimensions differ");
     assert!(dst_row_stride >= b.cols, "destination rows overlap");
-    let needed = (a.rows.max(1) - 1) * dst_row_stride + b.cols;
-    assert!(a.rows == 0 || needed <= dst.len(), "destination too short");
-    for m in [a, b] {
-        let last = (m.rows.max(1) - 1) * m.row_stride + (m.cols.max(1) - 1) * m.col_stride;
-        assert!(
-            m.rows == 0 || m.cols == 0 || last < m.data.len(),
-            "view past its slice"
-        );
-    }
     if a.rows == 0 || b.cols == 0 {
         return;
     }
-    // SAFETY: gemm reads a[i·rs + j·cs] for i < rows, j < cols, checked above to lie inside
-    // each slice, and writes dst[i·stride + j] for i < m, j < n, inside `dst`; `dst` is
-    // borrowed mutably and the inputs immutably, so they cannot overlap.
+    let dst_end = (a.rows - 1)
+        .checked_mul(dst_row_stride)
+        .and_then(|start| start.checked_add(b.cols));
+    assert!(
+        dst_end.is_some_and(|end| end <= dst.len()) && dst_row_stride <= isize::MAX as usize,
+        "destination too short"
+    );
+    for m in [a, b] {
+        let fits = m.last_index().is_some_and(|last| last < m.data.len());
+        assert!(m.rows == 0 || m.cols == 0 || fits, "view past its slice");
+        assert!(
+            m.row_stride.max(m.col_stride) <= isize::MAX as usize,
+            "stride too large"
+        );
+    }
+    // SAFETY: gemm reads each input at i·row_stride + j·col_stride for i < rows, j < cols (not
+    // at all when k = 0), all at most `last_index`, checked above without overflow to lie
+    // inside its slice; it writes dst at i·dst_row_stride + j for i < m, j < n, inside `dst`
+    // by the check above. Strides fit an isize. `dst` is borrowed mutably and the inputs
+    // immutably, so they cannot overlap.
     unsafe {
         gemm::gemm(
             a.rows,
@@ -335,6 +354,9 @@ pub fn causal_attention(q: &[f32], k: &[f32], v: &[f32], shape: Heads) -> (Vec<f
         assert_eq!(x.len(), shape.len(), "q, k or v is not {shape:?}");
     }
     let (t, scale) = (shape.t, 1.0 / (shape.d_k as f32).sqrt());
+    if t == 0 {
+        return (Vec::new(), Vec::new());
+    }
     let mut context = vec![0.0; shape.len()];
     let mut weights = vec![0.0; shape.batch * shape.heads * t * t];
     let mut scores = vec![0.0; t * t];
@@ -362,6 +384,9 @@ pub fn causal_attention_backward(
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let (t, scale) = (shape.t, 1.0 / (shape.d_k as f32).sqrt());
     assert_eq!(weights.len(), shape.batch * shape.heads * t * t);
+    if t == 0 {
+        return (Vec::new(), Vec::new(), Vec::new());
+    }
     let zeros = || vec![0.0; shape.len()];
     let (mut dq, mut dk, mut dv) = (zeros(), zeros(), zeros());
     let (mut dp, mut ds) = (vec![0.0; t * t], vec![0.0; t * t]);
@@ -378,9 +403,9 @@ pub fn causal_attention_backward(
         );
         matmul(d_out, v.t(), &mut dp, false);
         causal_softmax_backward(p, &dp, t, scale, &mut ds);
-        let ds = Matrix::rows_of(&ds, t);
-        matmul_into(ds, k, &mut dq[start..], width, false);
-        matmul_into(ds.t(), q, &mut dk[start..], width, false);
+        let d_scores = Matrix::rows_of(&ds, t);
+        matmul_into(d_scores, k, &mut dq[start..], width, false);
+        matmul_into(d_scores.t(), q, &mut dk[start..], width, false);
     }
     (dq, dk, dv)
 }
@@ -731,6 +756,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "block past the matrix")]
+    fn a_block_whose_end_overflows_is_refused_not_wrapped() {
+        Matrix::rows_of(&[0.0; 16], 4).block(0, 1, 2, usize::MAX);
+    }
+
+    #[test]
+    #[should_panic(expected = "destination too short")]
+    fn a_destination_stride_that_overflows_is_refused_not_wrapped() {
+        let a = [1.0; 6];
+        let (a, b) = (Matrix::rows_of(&a, 2), Matrix::rows_of(&a, 3));
+        matmul_into(a, b, &mut [0.0; 9], 1 << 63, false);
     }
 
     #[test]

@@ -66,6 +66,10 @@ impl ModelConfig {
     }
 }
 
+/// The ε of every layer norm (burn's default), set in their configs and given again to
+/// `fused::layer_norm`, which cannot read it back from the module.
+const LAYER_NORM_EPSILON: f32 = 1e-5;
+
 #[derive(Module, Debug)]
 pub struct ToyLm {
     tokens: Embedding,
@@ -91,8 +95,11 @@ impl ToyLm {
             .with_dropout(0.0)
             .with_norm_first(true)
             .with_activation(config.activation.config())
+            .with_layer_norm_eps(LAYER_NORM_EPSILON.into())
             .init(device),
-            norm: LayerNormConfig::new(config.d_model).init(device),
+            norm: LayerNormConfig::new(config.d_model)
+                .with_epsilon(LAYER_NORM_EPSILON.into())
+                .init(device),
             head: LinearConfig::new(config.d_model, config.vocab_size).init(device),
         };
         model.map(&mut SeededInit {
@@ -107,7 +114,7 @@ impl ToyLm {
         for layer in &self.blocks.layers {
             x = block(layer, x);
         }
-        linear(&self.head, layer_norm(&self.norm, x))
+        linear(&self.head, layer_norm(&self.norm, LAYER_NORM_EPSILON, x))
     }
 
     /// Token plus position embeddings `[batch, seq, d_model]`.
@@ -124,8 +131,13 @@ impl ToyLm {
 /// `norm_first` and no dropout computes it (`norm_2` before attention, `norm_1` before the
 /// feed-forward), with the attention, the linear layers and the layer norms single ops (`fused`).
 fn block(layer: &TransformerEncoderLayer, x: Tensor<3>) -> Tensor<3> {
-    let x = x.clone() + self_attention(&layer.mha, layer_norm(&layer.norm_2, x));
-    x.clone() + feed_forward(&layer.pwff, layer_norm(&layer.norm_1, x))
+    let x =
+        x.clone() + self_attention(&layer.mha, layer_norm(&layer.norm_2, LAYER_NORM_EPSILON, x));
+    x.clone()
+        + feed_forward(
+            &layer.pwff,
+            layer_norm(&layer.norm_1, LAYER_NORM_EPSILON, x),
+        )
 }
 
 /// `PositionWiseFeedForward::forward` without dropout (the model has none).
@@ -182,29 +194,31 @@ mod tests {
 
     #[test]
     fn the_hand_written_blocks_compute_what_burns_transformer_encoder_does() {
-        let device = Device::flex();
-        let config = ModelConfig::lab(40);
-        let model = ToyLm::new(&config, 7, &device);
-        let ids: Vec<i64> = (0..2 * 9).map(|i| (i * 7 % 40) as i64).collect();
-        let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [2, 9]), &device);
-        let ours = model.forward(tokens.clone());
+        // Both routes of the fused ops: plain Flex (probes) and autodiff (training).
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            let config = ModelConfig::lab(40);
+            let model = ToyLm::new(&config, 7, &device);
+            let ids: Vec<i64> = (0..2 * 9).map(|i| (i * 7 % 40) as i64).collect();
+            let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [2, 9]), &device);
+            let ours = model.forward(tokens.clone());
 
-        let x = model.embed(tokens);
-        let mask = generate_autoregressive_mask(2, 9, &device);
-        let x = model
-            .blocks
-            .forward(TransformerEncoderInput::new(x).mask_attn(mask));
-        let burns = model.head.forward(model.norm.forward(x));
+            let x = model.embed(tokens);
+            let mask = generate_autoregressive_mask(2, 9, &device);
+            let x = model
+                .blocks
+                .forward(TransformerEncoderInput::new(x).mask_attn(mask));
+            let burns = model.head.forward(model.norm.forward(x));
 
-        let (ours, burns) = (
-            ours.into_data().try_to_vec::<f32>().expect("f32"),
-            burns.into_data().try_to_vec::<f32>().expect("f32"),
-        );
-        let worst = ours
-            .iter()
-            .zip(&burns)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
-        assert!(worst < 1e-4, "largest difference {worst}");
+            let (ours, burns) = (
+                ours.into_data().try_to_vec::<f32>().expect("f32"),
+                burns.into_data().try_to_vec::<f32>().expect("f32"),
+            );
+            let worst = ours
+                .iter()
+                .zip(&burns)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-4, "largest difference {worst}");
+        }
     }
 }
