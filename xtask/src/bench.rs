@@ -501,22 +501,31 @@ fn times_faster(theirs: f64, ours: f64) -> String {
 /// same network and batch, and the default lab experiment's wall time.
 /// The section, and burn's native milliseconds per benchmark step (the lab's wasm figure is
 /// compared with it).
+/// Rounds of the toy step, burn and PyTorch alternating: this machine's speed drifts by tens
+/// of percent over minutes, so one run of each can compare a fast minute with a slow one.
+const TOY_ROUNDS: usize = 3;
+
 fn toy_section() -> Result<(String, f64), String> {
     let torch_python = setup::torch_python()?;
-    let ours = json_line(
-        command(
-            "cargo",
-            &["run", "--profile", "release-lab", "--bin", "bench_toy"],
-        ),
-        "bench_toy",
-    )?;
-    let torch = json_line(
-        command(
-            torch_python.to_str().unwrap_or_default(),
-            &["bench/toy_torch.py"],
-        ),
-        "bench/toy_torch.py",
-    )?;
+    let mut rounds = Vec::new();
+    for _ in 0..TOY_ROUNDS {
+        let ours = json_line(
+            command(
+                "cargo",
+                &["run", "--profile", "release-lab", "--bin", "bench_toy"],
+            ),
+            "bench_toy",
+        )?;
+        let torch = json_line(
+            command(
+                torch_python.to_str().unwrap_or_default(),
+                &["bench/toy_torch.py"],
+            ),
+            "bench/toy_torch.py",
+        )?;
+        rounds.push((ours, torch));
+    }
+    let (ours, torch) = rounds[0].clone();
     let f = number;
     if ours["parameters"] != torch["parameters"] {
         return Err(format!(
@@ -524,11 +533,18 @@ fn toy_section() -> Result<(String, f64), String> {
             torch["parameters"], ours["parameters"]
         ));
     }
-    let burn_ms = f(&ours, "ms_per_step");
+    // Each figure as the median over rounds, and the rounds themselves.
+    let across = |of: fn(&(serde_json::Value, serde_json::Value)) -> &serde_json::Value,
+                  key: &str| {
+        let mut values: Vec<f64> = rounds.iter().map(|r| f(of(r), key)).collect();
+        let each = values.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>();
+        (median(&mut values), each.join(", "))
+    };
+    let (burn_ms, burn_rounds) = across(|r| &r.0, "ms_per_step");
     let mut s = format!("{TOY_HEADING}\n\n");
     writeln!(
         s,
-        "One finetuning step of the lab model ({} parameters in both; a full {} × {} batch: forward, masked cross-entropy, backward, gradient-norm clipping at 1.0 per parameter tensor, AdamW lr 1e-3 with eps 1e-5, loss read back), median of 40 after 5 warm-up steps. burn 0.22 on Flex (its pure-Rust CPU backend, the lab worker's fallback; one thread in this build, as in the browser), the model's layers as single ops with their own backward (`src/toy/fused.rs`: gemm's products and plain-Rust kernels, burn's autodiff and AdamW around them), in a native `release-lab` build (`src/bin/bench_toy.rs`), beside PyTorch {} on the CPU (`bench/toy_torch.py`: the same network and step), on one thread and on all {} threads.\n",
+        "One finetuning step of the lab model ({} parameters in both; a full {} × {} batch: forward, masked cross-entropy, backward, gradient-norm clipping at 1.0 per parameter tensor, AdamW lr 1e-3 with eps 1e-5, loss read back), median of 40 after 5 warm-up steps, in {TOY_ROUNDS} rounds with burn and PyTorch alternating; the table gives the median round and, in brackets, every round. burn 0.22 on Flex (its pure-Rust CPU backend, the lab worker's fallback; one thread in this build, as in the browser), the model's layers as single ops with their own backward (`src/toy/fused.rs`: gemm's products and plain-Rust kernels, burn's autodiff and AdamW around them), in a native `release-lab` build (`src/bin/bench_toy.rs`), beside PyTorch {} on the CPU (`bench/toy_torch.py`: the same network and step), on one thread and on all {} threads.\n",
         ours["parameters"],
         ours["batch"],
         ours["seq"],
@@ -537,26 +553,28 @@ fn toy_section() -> Result<(String, f64), String> {
     )
     .unwrap();
     s.push_str("| measurement | burn (Flex, 1 thread) | PyTorch (CPU) | burn vs PyTorch |\n|---|---|---|---|\n");
+    let mut torch_ms = Vec::new();
     for (label, key) in [
         ("1 thread", "ms_per_step_1_thread"),
         ("all threads", "ms_per_step_all_threads"),
     ] {
-        let torch_ms = f(&torch, key);
+        let (ms, each) = across(|r| &r.1, key);
         writeln!(
             s,
-            "| one training step; PyTorch on {label} | **{burn_ms:.1} ms ({:.1} steps/s)** | {torch_ms:.1} ms ({:.1} steps/s) | {} |",
+            "| one training step; PyTorch on {label} | **{burn_ms:.1} ms ({:.1} steps/s)** ({burn_rounds}) | {ms:.1} ms ({:.1} steps/s) ({each}) | {} |",
             1000.0 / burn_ms,
-            1000.0 / torch_ms,
-            times_faster(torch_ms, burn_ms)
+            1000.0 / ms,
+            times_faster(ms, burn_ms)
         )
         .unwrap();
+        torch_ms.push(ms);
     }
     writeln!(
         s,
         "| default lab experiment ({} runs × {} steps, then probes), native | {:.2} s | — | |\n",
         ours["lab_runs"],
         ours["lab_steps"],
-        f(&ours, "lab_experiment_s"),
+        across(|r| &r.0, "lab_experiment_s").0,
     )
     .unwrap();
     let gflop = f(&ours, "gflop_per_step");
@@ -564,8 +582,8 @@ fn toy_section() -> Result<(String, f64), String> {
         s,
         "Achieved (matrix products only, {gflop:.2} GFLOP per step): burn {:.1} GFLOP/s; PyTorch {:.1} GFLOP/s on 1 thread, {:.1} GFLOP/s on all threads.\n",
         gflop / burn_ms * 1e3,
-        gflop / f(&torch, "ms_per_step_1_thread") * 1e3,
-        gflop / f(&torch, "ms_per_step_all_threads") * 1e3,
+        gflop / torch_ms[0] * 1e3,
+        gflop / torch_ms[1] * 1e3,
     )
     .unwrap();
     s.push_str(&pretraining_record()?);
