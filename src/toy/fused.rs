@@ -389,6 +389,13 @@ mod tests {
         }
     }
 
+    /// An output and its gradients, each within its tolerance of burn's.
+    fn all_close(ours: [Tensor<4>; 4], theirs: [Tensor<4>; 4], tolerances: [f32; 4]) {
+        for ((a, b), tolerance) in ours.into_iter().zip(theirs).zip(tolerances) {
+            close(a, b, tolerance);
+        }
+    }
+
     #[test]
     fn the_fused_attention_and_its_three_gradients_match_burns_composed_ops() {
         let device = Device::flex().autodiff();
@@ -404,13 +411,10 @@ mod tests {
             let grads = (y.clone() * upstream.clone()).sum().backward();
             let grad = |x: &Tensor<3>| x.grad(&grads).unwrap().reshape(shape);
             let y: Tensor<4> = y.inner().reshape(shape);
-            (y, grad(&q), grad(&k), grad(&v))
+            [y, grad(&q), grad(&k), grad(&v)]
         };
         let (ours, theirs) = (run(causal_attention), run(composed_causal_attention));
-        close(ours.0, theirs.0, 1e-5);
-        close(ours.1, theirs.1, 1e-4);
-        close(ours.2, theirs.2, 1e-4);
-        close(ours.3, theirs.3, 1e-4);
+        all_close(ours, theirs, [1e-5, 1e-4, 1e-4, 1e-4]);
     }
 
     #[test]
@@ -445,18 +449,11 @@ mod tests {
             let grads = (y.clone() * upstream.clone()).sum().backward();
             let d_gamma = norm.gamma.grad(&grads).unwrap().reshape([1, 1, 1, 8]);
             let d_beta = norm.beta.as_ref().unwrap().grad(&grads).unwrap();
-            (
-                y.inner(),
-                x.grad(&grads).unwrap(),
-                d_gamma,
-                d_beta.reshape([1, 1, 1, 8]),
-            )
+            let d_beta = d_beta.reshape([1, 1, 1, 8]);
+            [y.inner(), x.grad(&grads).unwrap(), d_gamma, d_beta]
         };
         let (ours, theirs) = (run(true), run(false));
-        close(ours.0, theirs.0, 1e-5);
-        close(ours.1, theirs.1, 1e-4);
-        close(ours.2, theirs.2, 1e-4);
-        close(ours.3, theirs.3, 1e-4);
+        all_close(ours, theirs, [1e-5, 1e-4, 1e-4, 1e-4]);
     }
 
     #[test]
@@ -474,18 +471,11 @@ mod tests {
             let grads = (y.clone() * upstream.clone()).sum().backward();
             let d_weight = layer.weight.grad(&grads).unwrap().reshape([1, 1, 8, 5]);
             let d_bias = layer.bias.as_ref().unwrap().grad(&grads).unwrap();
-            (
-                y.inner(),
-                x.grad(&grads).unwrap(),
-                d_weight,
-                d_bias.reshape([1, 1, 1, 5]),
-            )
+            let d_bias = d_bias.reshape([1, 1, 1, 5]);
+            [y.inner(), x.grad(&grads).unwrap(), d_weight, d_bias]
         };
         let (ours, theirs) = (run(true), run(false));
-        close(ours.0, theirs.0, 1e-5);
-        close(ours.1, theirs.1, 1e-5);
-        close(ours.2, theirs.2, 1e-4);
-        close(ours.3, theirs.3, 1e-5);
+        all_close(ours, theirs, [1e-5, 1e-5, 1e-4, 1e-5]);
         let plain = Device::flex();
         let layer = layer.valid();
         let x = random([2, 3, 4, 8], 12, &plain);

@@ -522,6 +522,20 @@ mod tests {
         e.into_iter().map(|e| e / s).collect()
     }
 
+    /// Each (analytic, central-difference) pair of gradients within `tolerance`, element by
+    /// element.
+    fn gradients_match<const N: usize>(
+        checks: [(Vec<f32>, Vec<f64>); N],
+        tolerance: f64,
+    ) -> Result<(), TestCaseError> {
+        for (ours, numeric) in checks {
+            for (i, (a, b)) in ours.iter().zip(numeric).enumerate() {
+                prop_assert!((*a as f64 - b).abs() < tolerance, "{i}: {a} vs {b}");
+            }
+        }
+        Ok(())
+    }
+
     /// ∂f/∂xᵢ by central differences in f64, for every i.
     fn numeric_gradient(f: impl Fn(&[f32]) -> f64, x: &[f32]) -> Vec<f64> {
         let h = 1e-2;
@@ -658,11 +672,7 @@ mod tests {
                 (d_gamma, numeric_gradient(|g| loss(&x, g, &beta), &gamma)),
                 (d_beta, numeric_gradient(|b| loss(&x, &gamma, b), &beta)),
             ];
-            for (ours, numeric) in checks {
-                for (i, (a, b)) in ours.iter().zip(numeric).enumerate() {
-                    prop_assert!((*a as f64 - b).abs() < 5e-3, "{i}: {a} vs {b}");
-                }
-            }
+            gradients_match(checks, 5e-3)?;
         }
     }
 
@@ -750,11 +760,7 @@ mod tests {
                 (dk, numeric_gradient(|x| loss(&q, x, &v), &k)),
                 (dv, numeric_gradient(|x| loss(&q, &k, x), &v)),
             ];
-            for (ours, numeric) in checks {
-                for (i, (a, b)) in ours.iter().zip(numeric).enumerate() {
-                    prop_assert!((*a as f64 - b).abs() < 2e-3, "{i}: {a} vs {b}");
-                }
-            }
+            gradients_match(checks, 2e-3)?;
         }
     }
 
