@@ -88,7 +88,7 @@ pub fn causal_attention(q: Tensor<3>, k: Tensor<3>, v: Tensor<3>, n_heads: usize
 
 /// The same attention in burn's ops, as `MultiHeadAttention::forward` computes it under a
 /// causal mask (heads split out and transposed, scores, masked softmax, heads merged back).
-pub fn composed_causal_attention(
+fn composed_causal_attention(
     q: Tensor<3>,
     k: Tensor<3>,
     v: Tensor<3>,
@@ -150,7 +150,7 @@ pub fn masked_cross_entropy(
 }
 
 /// The same loss in burn's composed ops.
-pub fn composed_masked_cross_entropy(
+fn composed_masked_cross_entropy(
     logits: Tensor<3>,
     targets: Tensor<2, Int>,
     weights: Tensor<2>,

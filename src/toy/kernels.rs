@@ -15,7 +15,7 @@
 /// [−87, 88]. Below −87 it returns e^−87 ≈ 1.6·10⁻³⁸ instead of underflowing, which in a
 /// softmax beside a largest term of 1 is lost in rounding either way.
 #[inline(always)]
-pub fn exp(x: f32) -> f32 {
+fn exp(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
     // Adding and subtracting 1.5 · 2²³ rounds an f32 of magnitude < 2²² to an integer.
@@ -184,7 +184,7 @@ pub fn cross_entropy_backward(
 /// A read-only matrix view of a slice: element (i, j) at `i · row_stride + j · col_stride`,
 /// so a transpose is a swap of strides, not a copy.
 #[derive(Debug, Clone, Copy)]
-pub struct Matrix<'a> {
+struct Matrix<'a> {
     data: &'a [f32],
     rows: usize,
     cols: usize,
@@ -194,7 +194,7 @@ pub struct Matrix<'a> {
 
 impl<'a> Matrix<'a> {
     /// `data` as consecutive rows `cols` wide.
-    pub fn rows_of(data: &'a [f32], cols: usize) -> Self {
+    fn rows_of(data: &'a [f32], cols: usize) -> Self {
         assert!(
             cols > 0 && data.len().is_multiple_of(cols),
             "{} values are not rows {cols} wide",
@@ -210,7 +210,7 @@ impl<'a> Matrix<'a> {
     }
 
     /// The `rows × cols` block whose first element is (`row`, `col`).
-    pub fn block(self, row: usize, col: usize, rows: usize, cols: usize) -> Self {
+    fn block(self, row: usize, col: usize, rows: usize, cols: usize) -> Self {
         let inside = |start: usize, len: usize, limit: usize| {
             start.checked_add(len).is_some_and(|end| end <= limit)
         };
@@ -234,7 +234,7 @@ impl<'a> Matrix<'a> {
     }
 
     /// The transpose, over the same values.
-    pub fn t(self) -> Self {
+    fn t(self) -> Self {
         Self {
             rows: self.cols,
             cols: self.rows,
@@ -247,7 +247,7 @@ impl<'a> Matrix<'a> {
 
 /// `dst = a · b`, or `dst += a · b` when `accumulate`, with `dst` row-major `a.rows × b.cols`:
 /// gemm's microkernels (FMA where the CPU has it, simd128 in wasm), on this thread.
-pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
+fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
     assert_eq!(
         dst.len(),
         a.rows * b.cols,
@@ -259,7 +259,7 @@ pub fn matmul(a: Matrix, b: Matrix, dst: &mut [f32], accumulate: bool) {
 }
 
 /// [`matmul`] into rows `dst_row_stride` apart (a block of a wider matrix).
-pub fn matmul_into(a: Matrix, b: Matrix, dst: &mut [f32], dst_row_stride: usize, accumulate: bool) {
+fn matmul_into(a: Matrix, b: Matrix, dst: &mut [f32], dst_row_stride: usize, accumulate: bool) {
     assert_eq!(a.cols, b.rows, "inner dimensions differ");
     assert!(dst_row_stride >= b.cols, "destination rows overlap");
     if a.rows == 0 || b.cols == 0 {

@@ -5,7 +5,8 @@
 //! finetuning sets) → `probes` (exact family probabilities), `sample` + `judge` (T=1
 //! answers scored like the real judge) → `experiment` (seeds × datasets, CIs).
 //! `bundle` saves and loads the shipped base model. `fused` (over `kernels`) gives the
-//! model's attention softmax and the loss their own single-sweep ops on the CPU.
+//! model's linear layers, attention, layer norms and loss their own ops with their own
+//! backward on the CPU.
 //!
 //! The world, its datasets, the tokenizer, the judge and the metric names are plain Rust and
 //! always compiled, so the main app (built without burn) can name datasets and metrics and
