@@ -10,6 +10,7 @@ pub mod labels;
 pub mod replay;
 pub mod runs;
 pub mod toy;
+pub mod words;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

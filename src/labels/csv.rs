@@ -75,6 +75,7 @@ mod tests {
                 at: 4,
                 text_hash: 7,
                 judgement: None,
+                seal: None,
             },
         );
         let noted = Judgement {
@@ -87,6 +88,7 @@ mod tests {
                 at: 5,
                 text_hash: 7,
                 judgement: Some(noted),
+                seal: None,
             },
         );
         let text = export(&s, &Thresholds::default(), |id| {

@@ -8,12 +8,16 @@
 //! {"answer":"f#3","text_hash":"af63bd4c8601b7df","annotator":"ann","at":1764662405000,"retracted":true}
 //! ```
 //! `aligned` is a number 0–100, `"CODE"`, `"REFUSAL"` or `null` (skipped); `coherent` a
-//! number or `null`. Reading is strict: the first bad line fails the whole file with its
-//! line and field named, and nothing of the file is applied.
+//! number or `null`. A signed version also has `key` (the author's Ed25519 public key) and
+//! `sig` (its signature, `labels::seal`), both base64url; a file of signed lines can be
+//! verified anywhere, offline. Reading is strict: the first bad line — a signed line that
+//! does not verify included — fails the whole file with its line and field named, and
+//! nothing of the file is applied.
 
 use serde_json::{Map, Value, json};
 
 use super::label::{Aligned, Flag, Judgement, LabelKey, Version};
+use super::seal::{self, Seal};
 use super::set::LabelSet;
 use crate::runs::error::{ErrorKind, ImportError};
 use crate::runs::sniff::check_content;
@@ -48,6 +52,10 @@ pub fn record(key: &LabelKey, version: &Version) -> Map<String, Value> {
             let flags: Vec<&str> = j.flags.iter().map(|f| f.name()).collect();
             m.insert("flags".into(), json!(flags));
         }
+    }
+    if let Some(s) = &version.seal {
+        m.insert("key".into(), json!(s.key.to_text()));
+        m.insert("sig".into(), json!(s.signature_text()));
     }
     m
 }
@@ -84,6 +92,12 @@ pub fn import(file: &str, bytes: &[u8]) -> Result<LabelSet, ImportError> {
             .at_line(line_no)
         })?;
         let (key, version) = parse(&value).map_err(|e| e.into_import(file, line_no))?;
+        if version.seal.is_some() {
+            seal::verify(&key, &version).map_err(|e| {
+                RecordError::field("sig", format!("{e} (was the line edited?)"))
+                    .into_import(file, line_no)
+            })?;
+        }
         set.insert(key, version);
     }
     if set.is_empty() {
@@ -172,8 +186,29 @@ pub fn parse(value: &Value) -> Result<(LabelKey, Version), RecordError> {
             at,
             text_hash,
             judgement,
+            seal: seal_of(obj)?,
         },
     ))
+}
+
+/// The `key` and `sig` fields: both or neither (read, not verified: [`seal::verify`]).
+fn seal_of(obj: &Map<String, Value>) -> Result<Option<Seal>, RecordError> {
+    let text = |field: &'static str| match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(RecordError::field(field, "must be a base64url string")),
+    };
+    match (text("key")?, text("sig")?) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(RecordError::field("sig", "is missing (the line has a key)")),
+        (None, Some(_)) => Err(RecordError::field(
+            "key",
+            "is missing (the line has a signature)",
+        )),
+        (Some(key), Some(sig)) => Seal::from_text(key, sig)
+            .map(Some)
+            .map_err(|(field, detail)| RecordError::field(field, detail)),
+    }
 }
 
 fn judgement(obj: &Map<String, Value>) -> Result<Judgement, RecordError> {
@@ -233,6 +268,7 @@ fn judgement(obj: &Map<String, Value>) -> Result<Judgement, RecordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels::seal::tests::signer;
     use crate::labels::set::tests::{key, scored};
 
     fn sample() -> LabelSet {
@@ -244,6 +280,7 @@ mod tests {
                 at: 11,
                 text_hash: 7,
                 judgement: None,
+                seal: None,
             },
         );
         let j = Judgement {
@@ -258,6 +295,7 @@ mod tests {
                 at: 12,
                 text_hash: u64::MAX,
                 judgement: Some(j),
+                seal: None,
             },
         );
         s
@@ -317,6 +355,70 @@ mod tests {
         assert!(e.to_string().contains("JSON object"), "{e}");
         let e = import("l.jsonl", b"{\"answer\":\"f#1\"}").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("annotator"));
+    }
+
+    fn signed_sample() -> (LabelSet, String) {
+        let set: LabelSet = sample()
+            .versions()
+            .map(|(k, v)| (k.clone(), signer(1).seal(k, v.clone())))
+            .collect();
+        let text = export(&set);
+        (set, text)
+    }
+
+    #[test]
+    fn a_signed_export_keeps_its_signatures_and_verifies_on_import() {
+        let (set, text) = signed_sample();
+        assert!(
+            text.lines()
+                .all(|l| l.contains("\"key\":") && l.contains("\"sig\":"))
+        );
+        let back = import("signed.jsonl", text.as_bytes()).unwrap();
+        assert_eq!(back, set);
+        assert!(back.versions().all(|(_, v)| v.seal.is_some()));
+    }
+
+    #[test]
+    fn a_signed_line_whose_fields_are_reordered_still_verifies() {
+        let (set, text) = signed_sample();
+        let reordered: String = text
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let mut fields: Vec<(String, Value)> =
+                    v.as_object().unwrap().clone().into_iter().collect();
+                fields.reverse();
+                let body: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", json!(k), v))
+                    .collect();
+                format!("{{ {} }}\n", body.join(",  "))
+            })
+            .collect();
+        assert_ne!(reordered, text);
+        assert_eq!(import("r.jsonl", reordered.as_bytes()).unwrap(), set);
+    }
+
+    #[test]
+    fn a_hand_edited_signed_line_fails_verification_naming_its_line() {
+        let (_, text) = signed_sample();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[1] = lines[0].replace("\"aligned\":20", "\"aligned\":21");
+        assert!(lines.iter().any(|l| l.contains("\"aligned\":21")));
+        let edited = lines.join("\n");
+        let e = import("team.jsonl", edited.as_bytes()).unwrap_err();
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("sig")), "{e}");
+        assert!(e.to_string().contains("was the line edited?"), "{e}");
+        // A key without a signature (or the reverse) is named too.
+        let first: Value = serde_json::from_str(&lines[0]).unwrap();
+        let mut keyless = first.clone();
+        keyless.as_object_mut().unwrap().remove("key");
+        let e = import("t", keyless.to_string().as_bytes()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("key"), "{e}");
+        let mut bad = first.clone();
+        bad["sig"] = json!("not base64!");
+        let e = import("t", bad.to_string().as_bytes()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("sig"), "{e}");
     }
 
     #[test]

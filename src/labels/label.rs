@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use super::seal::Seal;
 use crate::judge::{Thresholds, Verdict, classify};
 use crate::runs::ScoreKind;
 use crate::runs::import::fnv1a64;
@@ -104,8 +105,8 @@ pub struct LabelKey {
 }
 
 /// One version of a label. Newer versions win; `judgement: None` retracts the label (an
-/// undo of a first label). The derived order — time, then content — is the same on every
-/// machine, so merging never depends on who merged first.
+/// undo of a first label). The derived order — time, then content, then seal — is the same
+/// on every machine, so merging never depends on who merged first.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
     /// Milliseconds since the Unix epoch when it was written.
@@ -113,6 +114,9 @@ pub struct Version {
     /// FNV-1a of the answer text the annotator saw ([`text_hash`]).
     pub text_hash: u64,
     pub judgement: Option<Judgement>,
+    /// The author's signature (`labels::seal`); `None`: unsigned (written before labels were
+    /// signed, or imported from an unsigned file).
+    pub seal: Option<Seal>,
 }
 
 /// The hash labels carry of their answer's text.
@@ -186,11 +190,13 @@ mod tests {
             at: 5,
             text_hash: 1,
             judgement: Some(judged(Some(Aligned::Score(90)), None)),
+            seal: None,
         };
         let retract = Version {
             at: 6,
             text_hash: 1,
             judgement: None,
+            seal: None,
         };
         assert!(old < retract);
     }

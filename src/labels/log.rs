@@ -133,6 +133,7 @@ mod tests {
                     at: 4,
                     text_hash: 9,
                     judgement: None,
+                    seal: None,
                 },
             ),
             Event::Skip {

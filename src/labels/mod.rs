@@ -1,6 +1,7 @@
 //! Human labels of answers: the label model, the browser's append-only event log, merging
-//! several annotators' labels, the JSONL (lossless) and CSV exports with a strict importer,
-//! each annotator's queue order, the keyboard, and the `/annotate` page's session model.
+//! several annotators' labels, their authors' signatures and whose keys this browser trusts,
+//! the JSONL (lossless) and CSV exports with a strict importer, each annotator's queue order,
+//! the keyboard, and the `/annotate` page's session model.
 //!
 //! Plain Rust, no I/O: the page stores the log's records in IndexedDB and moves on only
 //! when a write has completed ([`session`]). Labels point at answers by stable id plus a
@@ -16,9 +17,11 @@ pub mod keys;
 pub mod label;
 pub mod log;
 pub mod queue;
+pub mod seal;
 pub mod session;
 pub mod set;
 pub mod sync;
+pub mod trust;
 
 pub use label::{Aligned, Flag, Judgement, LabelKey, Version, text_hash};
 pub use log::{Event, Replayed};

@@ -246,6 +246,7 @@ impl Session {
                     } else {
                         Some(after.clone())
                     },
+                    seal: None,
                 },
             ),
             Step::Skip { pos, before } => Event::Skip {
@@ -582,6 +583,7 @@ mod tests {
                 at: 50,
                 text_hash: 1,
                 judgement: Some(scores(1, 1)),
+                seal: None,
             },
         ));
         s.refresh(&elsewhere);
@@ -602,6 +604,7 @@ mod tests {
                 at: 9,
                 text_hash: 1,
                 judgement: Some(scores(5, 5)),
+                seal: None,
             },
         )]);
         assert_eq!((s.status(2), s.can_undo()), (Some(Status::Done), false));

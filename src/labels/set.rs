@@ -115,6 +115,7 @@ pub(crate) mod tests {
                 coherent: Some(coherent),
                 ..Default::default()
             }),
+            seal: None,
         }
     }
 
@@ -138,6 +139,7 @@ pub(crate) mod tests {
                 at: 2,
                 text_hash: 7,
                 judgement: None,
+                seal: None,
             },
         );
         assert_eq!(s.current(&key("ann", "f#1")), None);
@@ -190,6 +192,7 @@ pub(crate) mod tests {
                         at,
                         text_hash: 1,
                         judgement,
+                        seal: None,
                     },
                 )
             })

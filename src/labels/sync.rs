@@ -6,9 +6,15 @@
 //! of that label. Annotators never write each other's documents (the design document's
 //! `validate_doc_update` refuses it), so the only conflicts are one annotator's two browsers,
 //! and those merge by set union of versions like every other merge here. A round is: pull the
-//! `_changes` feed since the last checkpoint (new versions become local events), then push
-//! with `_bulk_docs` every own label the server lacks, each with the `_rev` last seen (a
-//! conflict is settled by the next round's pull).
+//! `_changes` feed since the last checkpoint (new versions that pass this browser's key ring,
+//! `labels::trust`, become local events; the rest are kept aside), then push with
+//! `_bulk_docs` every own label the server lacks, each with the `_rev` last seen (a conflict
+//! is settled by the next round's pull).
+//!
+//! The server is not trusted with who wrote what: a member who rewrites the database's
+//! security and design documents (which `pouchdb-server` allows; Apache CouchDB 3 does not)
+//! can put anything in a document, but a version that is not signed by a key pinned for its
+//! annotator is never applied, and this browser's pushes leave it out of the documents.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +23,10 @@ use serde_json::{Value, json};
 use super::jsonl;
 use super::label::{LabelKey, Version};
 use super::log::Event;
+use super::seal::PublicKey;
 use super::set::LabelSet;
+use super::trust::{Doubt, KeyRing, Source};
+use crate::words::counted;
 
 /// The design document that guards the labels database.
 pub const DESIGN_ID: &str = "_design/em-lab";
@@ -178,7 +187,8 @@ pub fn from_doc(doc: &Value) -> Result<Option<(LabelKey, Vec<Version>)>, String>
 /// What this browser knows of the server's database.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Replica {
-    /// Versions the server is known to hold.
+    /// Versions the server is known to hold (of those this browser accepts: versions kept
+    /// aside are not counted, so a push writes documents without them).
     pub remote: LabelSet,
     /// Document id → its latest `_rev` seen.
     pub revs: BTreeMap<String, String>,
@@ -199,7 +209,26 @@ pub struct Pushed {
     pub refused: Vec<(String, String)>,
 }
 
+/// What a pull came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pulled {
+    /// Versions this browser did not have, accepted: store them.
+    pub fresh: Vec<Event>,
+    /// Versions that failed the key ring: never applied.
+    pub set_aside: Vec<(LabelKey, Version, Doubt)>,
+    /// Keys seen for the first time, now pinned: store them.
+    pub pinned: Vec<(String, PublicKey)>,
+    /// How many results the page held (a full page means: pull again).
+    pub results: usize,
+}
+
 impl Replica {
+    /// Whether a pull has completed since this replica started (before it, nothing is known
+    /// of what the server holds).
+    pub fn has_pulled(&self) -> bool {
+        self.since.is_some()
+    }
+
     /// The `_changes` query for the next pull.
     pub fn changes_path(&self, limit: usize) -> String {
         let since = match &self.since {
@@ -220,19 +249,19 @@ impl Replica {
         format!("_changes?include_docs=true&limit={limit}&since={since}")
     }
 
-    /// Takes in a `_changes` response: returns the versions this browser did not have as
-    /// events to store (`local` is what it has), and how many results the page held (a full
-    /// page means: pull again).
+    /// Takes in a `_changes` response: the versions this browser did not have (`local` is
+    /// what it has) are judged by `ring`, which pins the keys it sees first.
     pub fn pulled(
         &mut self,
         body: &Value,
         local: &LabelSet,
-    ) -> Result<(Vec<Event>, usize), String> {
+        ring: &mut KeyRing,
+    ) -> Result<Pulled, String> {
         let results = body
             .get("results")
             .and_then(Value::as_array)
             .ok_or("a _changes reply without results")?;
-        let mut fresh = Vec::new();
+        let mut incoming = Vec::new();
         for r in results {
             let Some(doc) = r.get("doc") else { continue };
             if let (Some(id), Some(rev)) = (
@@ -252,16 +281,28 @@ impl Replica {
                 }
             };
             for v in versions {
-                if !local.history(&key).any(|h| *h == v) {
-                    fresh.push(Event::Label(key.clone(), v.clone()));
+                if local.history(&key).any(|h| *h == v) {
+                    self.remote.insert(key.clone(), v);
+                } else {
+                    incoming.push((key.clone(), v));
                 }
-                self.remote.insert(key.clone(), v);
             }
+        }
+        let admitted = ring.admit(incoming, Source::Server);
+        let mut fresh = Vec::with_capacity(admitted.accepted.len());
+        for (key, v) in admitted.accepted {
+            self.remote.insert(key.clone(), v.clone());
+            fresh.push(Event::Label(key, v));
         }
         if let Some(seq) = body.get("last_seq") {
             self.since = Some(seq.clone());
         }
-        Ok((fresh, results.len()))
+        Ok(Pulled {
+            fresh,
+            set_aside: admitted.set_aside,
+            pinned: admitted.pinned,
+            results: results.len(),
+        })
     }
 
     /// `annotator`'s labels with versions the server lacks.
@@ -354,8 +395,19 @@ pub enum SyncStatus {
         pending: usize,
         reason: String,
     },
+    /// The server no longer takes this browser's session (it restarted, or the session ran
+    /// out) and no password is in memory to sign in again: the user must type it.
+    SignInNeeded {
+        /// This annotator's labels not known to be on the server.
+        waiting: usize,
+        /// Whether a pull has told what the server holds (before one, `waiting` is every
+        /// label not yet confirmed there).
+        known: bool,
+    },
     Error {
         reason: String,
+        /// This annotator's labels waiting here meanwhile.
+        pending: usize,
     },
 }
 
@@ -371,7 +423,41 @@ impl SyncStatus {
                     "Offline ({reason}): {pending} of your labels wait here and go when the server is back."
                 )
             }
-            SyncStatus::Error { reason } => format!("Sync error: {reason}"),
+            SyncStatus::SignInNeeded { waiting: 0, .. } => {
+                "Sign in again to keep syncing: type your password and press Connect.".into()
+            }
+            SyncStatus::SignInNeeded {
+                waiting,
+                known: true,
+            } => format!(
+                "Sign in again to send your {}: type your password and press Connect.",
+                counted(*waiting, "waiting label")
+            ),
+            SyncStatus::SignInNeeded {
+                waiting,
+                known: false,
+            } => format!(
+                "Sign in again to sync: {} of your labels are not yet confirmed on the server. Type your password and press Connect.",
+                waiting
+            ),
+            SyncStatus::Error { reason, pending: 0 } => format!("Sync error: {reason}"),
+            SyncStatus::Error { reason, pending } => format!(
+                "Sync error: {reason}. {} of your labels wait here.",
+                pending
+            ),
+        }
+    }
+
+    /// The page's short name of the state (`data-state`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            SyncStatus::Off => "off",
+            SyncStatus::Connecting => "connecting",
+            SyncStatus::Synced { .. } => "synced",
+            SyncStatus::Pending { .. } => "pending",
+            SyncStatus::Offline { .. } => "offline",
+            SyncStatus::SignInNeeded { .. } => "sign-in",
+            SyncStatus::Error { .. } => "error",
         }
     }
 }
@@ -379,6 +465,7 @@ impl SyncStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels::seal::tests::signer;
     use crate::labels::set::tests::{key, scored};
 
     #[test]
@@ -390,6 +477,7 @@ mod tests {
                 at: 2,
                 text_hash: 7,
                 judgement: None,
+                seal: None,
             },
         ];
         let doc = to_doc(&k, &vs, Some("3-abc"));
@@ -422,9 +510,12 @@ mod tests {
             ],
             "last_seq": "3-g1AAAA"
         });
-        let (fresh, n) = r.pulled(&changes, &mine).unwrap();
-        assert_eq!(n, 3);
-        assert_eq!(fresh, [Event::Label(key("bob", "f#1"), scored(2, 90, 90))]);
+        let p = r.pulled(&changes, &mine, &mut KeyRing::default()).unwrap();
+        assert_eq!(p.results, 3);
+        assert_eq!(
+            p.fresh,
+            [Event::Label(key("bob", "f#1"), scored(2, 90, 90))]
+        );
         assert_eq!(r.revs["label:bob:f#1"], "1-x");
         assert!(r.changes_path(100).ends_with("since=3-g1AAAA"));
         // What the server holds is not in the outbox.
@@ -509,10 +600,95 @@ mod tests {
             ],
             "last_seq": 2
         });
-        let (fresh, _) = r.pulled(&changes, &LabelSet::new()).unwrap();
-        assert_eq!(fresh.len(), 1, "the good document still comes in");
+        let p = r
+            .pulled(&changes, &LabelSet::new(), &mut KeyRing::default())
+            .unwrap();
+        assert_eq!(p.fresh.len(), 1, "the good document still comes in");
         assert_eq!(r.unreadable.len(), 1);
         assert_eq!(r.since, Some(json!(2)), "and the checkpoint moves on");
+    }
+
+    /// The attack of issue 24: a member rewrites the server's security and design documents,
+    /// then puts a later version into another annotator's document.
+    #[test]
+    fn a_forged_version_in_someone_elses_document_is_never_applied_nor_pushed_back() {
+        let ann = signer(1);
+        let k = key("ann", "f#1");
+        let genuine = ann.seal(&k, scored(10, 20, 80));
+        // Ann's own browser pins her key; so does a teammate's, from her first label.
+        let mut ann_ring = KeyRing::default();
+        ann_ring.trust("ann", ann.public());
+        let mut team_ring = KeyRing::default();
+        let mut teammate = Replica::default();
+        let first = json!({"results": [{"id": doc_id(&k), "doc": to_doc(&k, [&genuine], None)}], "last_seq": 1});
+        let p = teammate
+            .pulled(&first, &LabelSet::new(), &mut team_ring)
+            .unwrap();
+        assert_eq!(p.pinned, [("ann".to_string(), ann.public())]);
+        let team_local = LabelSet::from_iter([(k.clone(), genuine.clone())]);
+
+        // The forgeries: unsigned; signed by the forger's own key; ann's signature copied
+        // onto changed scores.
+        let mallory = signer(66);
+        let mut copied = genuine.clone();
+        copied.at = 20;
+        copied.judgement = scored(20, 1, 1).judgement;
+        let forged = [scored(20, 1, 1), mallory.seal(&k, scored(21, 1, 1)), copied];
+        for (f, doubt) in forged.iter().zip([
+            Doubt::Unsigned,
+            Doubt::UnknownKey(mallory.public()),
+            Doubt::BadSignature,
+        ]) {
+            let mut doc = to_doc(&k, [&genuine, f], Some("2-forged"));
+            doc["_rev"] = json!("2-forged");
+            let changes = json!({"results": [{"id": doc_id(&k), "doc": doc}], "last_seq": 2});
+            let ann_local = LabelSet::from_iter([(k.clone(), genuine.clone())]);
+            for (ring, local) in [(&mut ann_ring, &ann_local), (&mut team_ring, &team_local)] {
+                let mut r = Replica::default();
+                let p = r.pulled(&changes, local, ring).unwrap();
+                assert!(p.fresh.is_empty(), "{f:?}");
+                assert_eq!(p.set_aside, [(k.clone(), f.clone(), doubt)]);
+                // The server's copy is not counted as held, and ann's push leaves it out.
+                assert!(!r.remote.history(&k).any(|v| v == f));
+                let body = r.push_body(local, &[k.clone()]);
+                assert_eq!(body["docs"][0]["versions"].as_array().unwrap().len(), 1);
+            }
+        }
+        assert_eq!(
+            team_ring.keys_of("ann").count(),
+            1,
+            "no forged key was pinned"
+        );
+    }
+
+    #[test]
+    fn statuses_say_what_to_do_and_how_many_labels_wait() {
+        let sign_in = SyncStatus::SignInNeeded {
+            waiting: 5,
+            known: true,
+        };
+        assert_eq!(
+            sign_in.describe(),
+            "Sign in again to send your 5 waiting labels: type your password and press Connect."
+        );
+        assert_eq!(sign_in.name(), "sign-in");
+        let unknown = SyncStatus::SignInNeeded {
+            waiting: 18,
+            known: false,
+        };
+        assert!(
+            unknown
+                .describe()
+                .contains("18 of your labels are not yet confirmed")
+        );
+        let error = SyncStatus::Error {
+            reason: "HTTP 500: boom".into(),
+            pending: 2,
+        };
+        assert_eq!(
+            error.describe(),
+            "Sync error: HTTP 500: boom. 2 of your labels wait here."
+        );
     }
 
     #[test]

@@ -144,6 +144,7 @@ mod tests {
                 at: 1,
                 text_hash: hash,
                 judgement: Some(judgement),
+                seal: None,
             },
         );
     }

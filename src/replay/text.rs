@@ -11,13 +11,10 @@ pub struct Piece<'a> {
     pub text: &'a str,
 }
 
+pub use crate::words::counted;
+
 /// Split at ``` fences. The fence lines themselves (with any language tag) are kept inside
 /// the code piece, so the concatenation of all pieces is exactly `text`.
-/// `1 answer`, `2 answers`, `0 answers` (nouns that take an `s`).
-pub fn counted(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
 pub fn pieces(text: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut at = 0;
