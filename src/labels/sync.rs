@@ -403,6 +403,8 @@ pub enum SyncStatus {
         /// Whether a pull has told what the server holds (before one, `waiting` is every
         /// label not yet confirmed there).
         known: bool,
+        /// The server refused the password it was given.
+        rejected: bool,
     },
     Error {
         reason: String,
@@ -423,23 +425,28 @@ impl SyncStatus {
                     "Offline ({reason}): {pending} of your labels wait here and go when the server is back."
                 )
             }
-            SyncStatus::SignInNeeded { waiting: 0, .. } => {
-                "Sign in again to keep syncing: type your password and press Connect.".into()
+            SyncStatus::SignInNeeded {
+                waiting,
+                known,
+                rejected,
+            } => {
+                let what = match (waiting, known) {
+                    (0, _) => "Sign in again to keep syncing".to_string(),
+                    (n, true) => format!(
+                        "Sign in again to send your {}",
+                        counted(*n, "waiting label")
+                    ),
+                    (n, false) => format!(
+                        "Sign in again to sync ({n} of your labels not yet confirmed on the server)"
+                    ),
+                };
+                let refused = if *rejected {
+                    "The server did not accept this name and password. "
+                } else {
+                    ""
+                };
+                format!("{refused}{what}: type your password and press Connect.")
             }
-            SyncStatus::SignInNeeded {
-                waiting,
-                known: true,
-            } => format!(
-                "Sign in again to send your {}: type your password and press Connect.",
-                counted(*waiting, "waiting label")
-            ),
-            SyncStatus::SignInNeeded {
-                waiting,
-                known: false,
-            } => format!(
-                "Sign in again to sync: {} of your labels are not yet confirmed on the server. Type your password and press Connect.",
-                waiting
-            ),
             SyncStatus::Error { reason, pending: 0 } => format!("Sync error: {reason}"),
             SyncStatus::Error { reason, pending } => format!(
                 "Sync error: {reason}. {} of your labels wait here.",
@@ -650,7 +657,7 @@ mod tests {
                 assert_eq!(p.set_aside, [(k.clone(), f.clone(), doubt)]);
                 // The server's copy is not counted as held, and ann's push leaves it out.
                 assert!(!r.remote.history(&k).any(|v| v == f));
-                let body = r.push_body(local, &[k.clone()]);
+                let body = r.push_body(local, std::slice::from_ref(&k));
                 assert_eq!(body["docs"][0]["versions"].as_array().unwrap().len(), 1);
             }
         }
@@ -666,6 +673,7 @@ mod tests {
         let sign_in = SyncStatus::SignInNeeded {
             waiting: 5,
             known: true,
+            rejected: false,
         };
         assert_eq!(
             sign_in.describe(),
@@ -675,11 +683,11 @@ mod tests {
         let unknown = SyncStatus::SignInNeeded {
             waiting: 18,
             known: false,
+            rejected: true,
         };
-        assert!(
-            unknown
-                .describe()
-                .contains("18 of your labels are not yet confirmed")
+        assert_eq!(
+            unknown.describe(),
+            "The server did not accept this name and password. Sign in again to sync (18 of your labels not yet confirmed on the server): type your password and press Connect."
         );
         let error = SyncStatus::Error {
             reason: "HTTP 500: boom".into(),

@@ -5,8 +5,8 @@
 //! read-modify-write of the file's bytes). The raw bytes are stored and re-imported on load,
 //! so a newer importer reads old files the same way. Written directly on web-sys (about 150
 //! lines) rather than adding a dependency for four operations. The label log
-//! (`ui::label_log`) and the rejudge cache (`ui::judge_store`) live in the same database, in
-//! stores of their own.
+//! (`ui::label_log`), the annotator's identity (`ui::identity`) and the rejudge cache
+//! (`ui::judge_store`) live in the same database, in stores of their own.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -16,13 +16,16 @@ use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransactionM
 
 const DB: &str = "em-lab";
 const STORE: &str = "user-files";
-/// Version 2 added the label log's store, version 3 the rejudge stores.
-const VERSION: u32 = 3;
+/// Version 2 added the label log's store, version 3 the rejudge stores, version 4 the
+/// identity store.
+const VERSION: u32 = 4;
 /// The label log's store (records `{seq, record}`, `seq` auto-incremented).
 pub const LABEL_EVENTS: &str = "label-events";
 /// Rejudge calls answered (records `{id, record}`), and the judges they make (`{id, record}`).
 pub const JUDGE_CALLS: &str = "judge-calls";
 pub const JUDGES: &str = "judges";
+/// The annotator's name and signing key, and the key ring (records keyed by `id`).
+pub const IDENTITY: &str = "identity";
 
 /// A stored file.
 pub struct StoredFile {
@@ -109,6 +112,43 @@ pub async fn commit_all(
     committed(tx).await.map_err(|e| format!("{what}: {e}"))
 }
 
+/// Writes to `store` in one transaction with strict durability, resolving only once it is on
+/// disk (a reload, a tab crash or a power cut keeps it); `queue` adds the requests. All or
+/// nothing, as [`commit_all`].
+pub async fn write_durably(
+    store: &str,
+    what: &str,
+    queue: impl FnOnce(&web_sys::IdbObjectStore) -> Result<(), JsValue>,
+) -> Result<(), String> {
+    let db = open().await?;
+    // `durability: "strict"` (web-sys has this options argument only behind its
+    // unstable-API flag, so it is passed by hand).
+    let options = Object::new();
+    Reflect::set(
+        &options,
+        &JsValue::from_str("durability"),
+        &JsValue::from_str("strict"),
+    )
+    .map_err(js_err(what))?;
+    let transaction: js_sys::Function = Reflect::get(&db, &JsValue::from_str("transaction"))
+        .and_then(|f| f.dyn_into())
+        .map_err(js_err(what))?;
+    let tx: web_sys::IdbTransaction = transaction
+        .call3(
+            &db,
+            &JsValue::from_str(store),
+            &JsValue::from_str("readwrite"),
+            &options,
+        )
+        .and_then(|t| t.dyn_into())
+        .map_err(js_err(what))?;
+    let queued = tx
+        .object_store(store)
+        .and_then(|s| queue(&s))
+        .map_err(js_err(what));
+    commit_all(&tx, queued, what).await
+}
+
 thread_local! {
     /// The one open connection of this tab (opening costs a round trip to the browser per
     /// call; a label write should cost only its transaction).
@@ -145,7 +185,7 @@ async fn connect() -> Result<IdbDatabase, String> {
                 params.set_key_path(&JsValue::from_str("id"));
                 let _ = db.create_object_store_with_optional_parameters(STORE, &params);
             }
-            for keyed_by_id in [JUDGE_CALLS, JUDGES] {
+            for keyed_by_id in [JUDGE_CALLS, JUDGES, IDENTITY] {
                 if !names.contains(keyed_by_id) {
                     let params = IdbObjectStoreParameters::new();
                     params.set_key_path(&JsValue::from_str("id"));
@@ -185,6 +225,19 @@ async fn connect() -> Result<IdbDatabase, String> {
 /// The `record` field of every row of `store` (the label log and the rejudge stores keep
 /// their JSON there), in key order.
 pub async fn records_of(store: &str, what: &str) -> Result<Vec<String>, String> {
+    Ok(all_of(store, what)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Reflect::get(&row, &JsValue::from_str("record"))
+                .ok()?
+                .as_string()
+        })
+        .collect())
+}
+
+/// Every row of `store`, in key order.
+pub async fn all_of(store: &str, what: &str) -> Result<Vec<JsValue>, String> {
     let db = open().await?;
     let request = db
         .transaction_with_str(store)
@@ -192,14 +245,7 @@ pub async fn records_of(store: &str, what: &str) -> Result<Vec<String>, String> 
         .and_then(|s| s.get_all())
         .map_err(js_err(what))?;
     let all: Array = done(&request).await?.unchecked_into();
-    Ok(all
-        .iter()
-        .filter_map(|row| {
-            Reflect::get(&row, &JsValue::from_str("record"))
-                .ok()?
-                .as_string()
-        })
-        .collect())
+    Ok(all.iter().collect())
 }
 
 fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {

@@ -1,18 +1,20 @@
-//! The human labels, shared by the annotate and agreement pages through Leptos context: the
-//! label log replayed from IndexedDB once, the annotator's name (kept in this browser's
-//! localStorage), and the one way to change labels — [`LabelData::store`], which writes the
-//! events and only then applies them. The logic is `labels`; this module stores and bumps
-//! signals.
+//! The human labels, shared by the annotate and agreement pages and team sync through Leptos
+//! context: the label log replayed from IndexedDB once, the annotator's identity (name and
+//! signing key, `ui::identity`), the key ring and the labels kept aside this visit, and the
+//! ways labels change — [`LabelData::store_own`] (signs, writes, and only then applies),
+//! [`LabelData::merge`] (an imported file) and [`LabelData::take_in`] (a sync pull), both
+//! judged by the key ring first. The logic is `labels`; this module stores and bumps signals.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::labels::log::{Event, Replayed};
-use crate::labels::{LabelSet, jsonl};
+use crate::labels::seal::PublicKey;
+use crate::labels::trust::{Doubt, KeyRing, SetAside, Source};
+use crate::labels::{LabelKey, LabelSet, Version, jsonl};
 
+use super::identity::{self, Identity};
 use super::label_log;
-
-const ANNOTATOR_KEY: &str = "em-lab-annotator";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LabelStatus {
@@ -26,28 +28,33 @@ pub struct LabelData {
     pub status: RwSignal<LabelStatus>,
     /// Bumped whenever the labels change.
     pub version: RwSignal<u64>,
-    /// Empty until the annotator has said who they are.
+    /// Empty until the annotator has said who they are (or while they change it).
     pub annotator: RwSignal<String>,
     /// Records of the stored log that could not be read (counted, never dropped silently).
     pub unreadable: RwSignal<usize>,
+    /// The keys pinned per annotator.
+    pub ring: RwSignal<KeyRing>,
+    /// Labels from a server or a file that failed the key ring this visit: never applied.
+    pub set_aside: RwSignal<SetAside>,
+    identity: StoredValue<Option<Identity>, LocalStorage>,
     replayed: StoredValue<Replayed>,
     started: StoredValue<bool>,
 }
 
-/// This browser's localStorage (the app's small settings: names, sync settings, queues).
+/// This browser's localStorage (the app's small settings: sync settings, queues).
 pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
 pub fn provide_label_data() {
-    let annotator = local_storage()
-        .and_then(|s| s.get_item(ANNOTATOR_KEY).ok().flatten())
-        .unwrap_or_default();
     provide_context(LabelData {
         status: RwSignal::new(LabelStatus::Loading),
         version: RwSignal::new(0),
-        annotator: RwSignal::new(annotator),
+        annotator: RwSignal::new(String::new()),
         unreadable: RwSignal::new(0),
+        ring: RwSignal::new(KeyRing::default()),
+        set_aside: RwSignal::new(SetAside::default()),
+        identity: StoredValue::new_local(None),
         replayed: StoredValue::new(Replayed::default()),
         started: StoredValue::new(false),
     });
@@ -61,18 +68,31 @@ pub fn use_labels() -> LabelData {
 }
 
 impl LabelData {
-    /// Reads the log from IndexedDB, once.
+    /// Reads the identity, the key ring and the log from IndexedDB, once.
     pub fn load(self) {
         if self.started.get_value() {
             return;
         }
         self.started.set_value(true);
         spawn_local(async move {
-            match label_log::load().await {
-                Ok(records) => {
+            let loaded = async {
+                let (me, mut ring) = identity::load().await?;
+                if let Some(me) = &me
+                    && ring.trust(&me.name, me.public)
+                {
+                    identity::save_keyring(&ring).await?;
+                }
+                Ok::<_, String>((me, ring, label_log::load().await?))
+            };
+            match loaded.await {
+                Ok((me, ring, records)) => {
                     let replayed = Replayed::from_records(records.iter().map(String::as_str));
                     self.unreadable.set(replayed.unreadable);
                     self.replayed.set_value(replayed);
+                    self.ring.set(ring);
+                    self.annotator
+                        .set(me.as_ref().map(|m| m.name.clone()).unwrap_or_default());
+                    self.identity.set_value(me);
                     self.status.set(LabelStatus::Ready);
                     self.version.update(|v| *v += 1);
                 }
@@ -86,8 +106,19 @@ impl LabelData {
         self.replayed.with_value(f)
     }
 
+    /// This browser's public key (`None` before a name was given).
+    pub fn own_key(&self) -> Option<PublicKey> {
+        self.identity.with_value(|i| i.as_ref().map(|i| i.public))
+    }
+
+    /// Whether the signing key is WebCrypto's non-extractable one.
+    pub fn key_is_sealed_in_browser(&self) -> bool {
+        self.identity
+            .with_value(|i| i.as_ref().is_some_and(Identity::key_is_sealed_in_browser))
+    }
+
     /// Writes `events` to the log; applies them once the write has completed.
-    pub async fn store(self, events: Vec<Event>) -> Result<(), String> {
+    async fn store(self, events: Vec<Event>) -> Result<(), String> {
         let records: Vec<String> = events.iter().map(Event::encode).collect();
         label_log::append(&records).await?;
         self.replayed
@@ -96,31 +127,145 @@ impl LabelData {
         Ok(())
     }
 
-    /// Merges an imported (and checked) set: its new versions are stored, then applied.
-    /// Returns the events that were new.
-    pub async fn merge(self, set: LabelSet) -> Result<Vec<Event>, String> {
-        let known = self.replayed.with_value(|r| r.labels.clone());
-        let fresh: Vec<Event> = set
-            .versions()
-            .filter(|(k, v)| !known.history(k).any(|h| h == *v))
-            .map(|(k, v)| Event::Label(k.clone(), v.clone()))
-            .collect();
-        if !fresh.is_empty() {
-            self.store(fresh.clone()).await?;
+    /// The annotator's own actions: each label version signed with this browser's key,
+    /// then stored and applied. Returns the events as stored (signed).
+    pub async fn store_own(self, events: Vec<Event>) -> Result<Vec<Event>, String> {
+        let me = self
+            .identity
+            .get_value()
+            .ok_or("say who you are before labelling")?;
+        let mut sealed = Vec::with_capacity(events.len());
+        for e in events {
+            sealed.push(match e {
+                Event::Label(key, version) if version.seal.is_none() => {
+                    let version = me.seal(&key, version).await?;
+                    Event::Label(key, version)
+                }
+                other => other,
+            });
         }
-        Ok(fresh)
+        self.store(sealed.clone()).await?;
+        Ok(sealed)
     }
 
-    /// The lossless export of every label this browser knows.
+    /// Labels from elsewhere, judged by the key ring: pins are stored first, then what is
+    /// accepted; what fails is kept aside (under `from`). Returns the events stored.
+    async fn take(
+        self,
+        from: &str,
+        accepted: Vec<(LabelKey, Version)>,
+        set_aside: Vec<(LabelKey, Version, Doubt)>,
+        pinned: bool,
+    ) -> Result<Vec<Event>, String> {
+        if pinned {
+            identity::save_keyring(&self.ring.get_untracked()).await?;
+        }
+        if !set_aside.is_empty() {
+            self.set_aside.update(|s| s.add(from, set_aside));
+        }
+        let events: Vec<Event> = accepted
+            .into_iter()
+            .map(|(k, v)| Event::Label(k, v))
+            .collect();
+        if !events.is_empty() {
+            self.store(events.clone()).await?;
+        }
+        Ok(events)
+    }
+
+    /// What a sync pull judged (`labels::sync::Replica::pulled`, with [`Self::ring`]): its
+    /// pins and fresh versions are stored, its doubtful ones kept aside.
+    pub async fn take_in(
+        self,
+        server: &str,
+        pulled: crate::labels::sync::Pulled,
+    ) -> Result<(), String> {
+        let accepted = pulled
+            .fresh
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Label(k, v) => Some((k, v)),
+                Event::Skip { .. } => None,
+            })
+            .collect();
+        self.take(
+            server,
+            accepted,
+            pulled.set_aside,
+            !pulled.pinned.is_empty(),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Merges an imported (and checked) set: its new versions are judged by the key ring,
+    /// stored, then applied. Returns the events stored and how many were kept aside.
+    pub async fn merge(self, file: &str, set: LabelSet) -> Result<(Vec<Event>, usize), String> {
+        let fresh: Vec<(LabelKey, Version)> = self.replayed.with_value(|r| {
+            set.versions()
+                .filter(|(k, v)| !r.labels.history(k).any(|h| h == *v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        });
+        let admitted = self
+            .ring
+            .try_update(|ring| ring.admit(fresh, Source::File))
+            .unwrap_or_default();
+        let aside = admitted.set_aside.len();
+        let stored = self
+            .take(
+                file,
+                admitted.accepted,
+                admitted.set_aside,
+                !admitted.pinned.is_empty(),
+            )
+            .await?;
+        Ok((stored, aside))
+    }
+
+    /// The user trusts `key` for `annotator` (having checked its fingerprint with them): it is
+    /// pinned, and the labels kept aside for it are taken in.
+    pub async fn trust_key(self, annotator: &str, key: PublicKey) -> Result<usize, String> {
+        self.ring.update(|r| {
+            r.trust(annotator, key);
+        });
+        let released = self
+            .set_aside
+            .try_update(|s| s.release(annotator, key))
+            .unwrap_or_default();
+        let stored = self.take("", released, Vec::new(), true).await?;
+        Ok(stored.len())
+    }
+
+    /// The lossless export of every label this browser knows (signatures included).
     pub fn export_jsonl(&self) -> String {
         self.with(|r| jsonl::export(&r.labels))
     }
 
-    pub fn set_annotator(&self, name: &str) {
+    /// Names the annotator: the identity (with a new signing key the first time) is on disk
+    /// before the name is taken, so no label is ever saved under a name a crash could lose.
+    pub async fn name_annotator(self, name: &str) -> Result<(), String> {
         let name = name.trim().to_string();
-        if let Some(s) = local_storage() {
-            let _ = s.set_item(ANNOTATOR_KEY, &name);
+        let me = identity::save(self.identity.get_value(), &name).await?;
+        let mut ring = self.ring.get_untracked();
+        if ring.trust(&me.name, me.public) {
+            identity::save_keyring(&ring).await?;
+            self.ring.set(ring);
         }
+        self.identity.set_value(Some(me));
         self.annotator.set(name);
+        Ok(())
+    }
+
+    /// Shows the name form again (the stored name stays until a new one is saved).
+    pub fn change_annotator(&self) {
+        self.annotator.set(String::new());
+    }
+
+    /// The stored name (for the form).
+    pub fn stored_name(&self) -> String {
+        self.identity
+            .with_value(|i| i.as_ref().map(|i| i.name.clone()))
+            .unwrap_or_default()
     }
 }

@@ -4,6 +4,7 @@ mod app;
 mod base_path;
 mod components;
 mod idb;
+mod identity;
 mod judge_client;
 mod judge_data;
 mod judge_store;

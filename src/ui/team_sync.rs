@@ -1,9 +1,12 @@
 //! Team sync's network side: signs in to a CouchDB (or CouchDB-protocol) server with its own
-//! users and sessions, then runs rounds — pull `_changes`, store what is new in the label log,
-//! push own labels with `_bulk_docs` — every few seconds and soon after a save, while the app
-//! is open. What a round sends and takes in is `labels::sync`; this module makes the calls
-//! (cookie session, 10 s timeout each) and keeps the status signal. Settings are kept in
-//! localStorage; the password only in memory, for signing in again.
+//! users and sessions, then runs rounds — pull `_changes`, judge what is new by the key ring
+//! and store what passes in the label log, push own labels with `_bulk_docs` — every few
+//! seconds and soon after a save, while the app is open. What a round sends and takes in is
+//! `labels::sync`; this module makes the calls (cookie session, 10 s timeout each) and keeps
+//! the status signal. Settings are kept in localStorage; the password only in memory, for
+//! signing in again: when the server stops taking the session (it restarted, or the session
+//! ran out) the next round signs in again with it and starts over from what the server holds;
+//! without it (after a reload) the status asks for it and says how many labels wait.
 
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
@@ -29,6 +32,8 @@ pub struct TeamSync {
     pub settings: RwSignal<Settings>,
     /// Documents on the server that could not be read (skipped): (id, why).
     pub unreadable: RwSignal<Vec<(String, String)>>,
+    /// Bumped when the password is wanted (the panel then focuses its field).
+    pub password_wanted: RwSignal<u64>,
     password: StoredValue<String>,
     replica: StoredValue<Replica>,
     /// Bumped on connect and disconnect: a running loop of an older generation stops.
@@ -63,6 +68,7 @@ pub fn provide_team_sync(labels: LabelData) {
         status: RwSignal::new(SyncStatus::Off),
         settings: RwSignal::new(saved.clone().unwrap_or_default()),
         unreadable: RwSignal::new(Vec::new()),
+        password_wanted: RwSignal::new(0),
         password: StoredValue::new(String::new()),
         replica: StoredValue::new(Replica::default()),
         generation: StoredValue::new(0),
@@ -192,37 +198,45 @@ impl TeamSync {
         labels.load();
         while labels.status.get_untracked() != LabelStatus::Ready {
             if let LabelStatus::Failed(reason) = labels.status.get_untracked() {
-                self.status.set(SyncStatus::Error { reason });
+                self.status.set(SyncStatus::Error { reason, pending: 0 });
                 return;
             }
             sleep_ms(100).await;
         }
-        let mut signed_in = self.login().await.is_ok();
+        // With a password (Connect), sign in first; a resumed connection tries its cookie.
+        let mut just_signed_in = self.has_password() && self.login().await.is_ok();
         while current() {
             let seen = labels.version.get_untracked();
             let outcome = self.round(labels).await;
             if !current() {
                 return;
             }
+            let pending = self.pending(labels);
             match outcome {
                 Ok(status) => self.status.set(status),
-                Err(Fault::Unauthorized(reason)) => {
-                    if !signed_in && self.login().await.is_ok() {
-                        signed_in = true;
-                        continue;
+                // The session is gone (the server restarted, or it ran out): sign in again
+                // with the password in memory and start over from what the server holds.
+                Err(Fault::Unauthorized(_)) if !just_signed_in && self.has_password() => {
+                    match self.login().await {
+                        Ok(()) => {
+                            self.replica.set_value(Replica::default());
+                            just_signed_in = true;
+                            continue;
+                        }
+                        Err(fault) => self.report(fault, labels),
                     }
-                    signed_in = false;
+                }
+                Err(Fault::Unauthorized(reason)) if self.has_password() => {
                     self.status.set(SyncStatus::Error {
-                        reason: format!("not signed in: {reason}"),
+                        reason: format!(
+                            "signed in, but the server refuses this database: {reason}"
+                        ),
+                        pending,
                     });
                 }
-                Err(Fault::Offline(reason)) => {
-                    signed_in = false;
-                    let pending = self.pending(labels);
-                    self.status.set(SyncStatus::Offline { pending, reason });
-                }
-                Err(Fault::Other(reason)) => self.status.set(SyncStatus::Error { reason }),
+                Err(fault) => self.report(fault, labels),
             }
+            just_signed_in = false;
             // Next round in 3 s, or soon after a new label (which is then pending).
             for _ in 0..12 {
                 sleep_ms(250).await;
@@ -230,17 +244,57 @@ impl TeamSync {
                     return;
                 }
                 if labels.version.get_untracked() != seen {
-                    if let SyncStatus::Synced { .. } = self.status.get_untracked() {
-                        let labels_waiting = self.pending(labels);
-                        if labels_waiting > 0 {
-                            self.status.set(SyncStatus::Pending {
-                                labels: labels_waiting,
+                    match self.status.get_untracked() {
+                        SyncStatus::Synced { .. } => {
+                            let labels_waiting = self.pending(labels);
+                            if labels_waiting > 0 {
+                                self.status.set(SyncStatus::Pending {
+                                    labels: labels_waiting,
+                                });
+                            }
+                        }
+                        // Keep the count of what waits up to date while nothing can be sent.
+                        SyncStatus::SignInNeeded {
+                            known, rejected, ..
+                        } => {
+                            self.status.set(SyncStatus::SignInNeeded {
+                                waiting: self.pending(labels),
+                                known,
+                                rejected,
                             });
                         }
+                        _ => {}
                     }
                     break;
                 }
             }
+        }
+    }
+
+    fn has_password(self) -> bool {
+        !self.password.with_value(String::is_empty)
+    }
+
+    /// Shows a failed round or sign-in.
+    fn report(self, fault: Fault, labels: LabelData) {
+        let pending = self.pending(labels);
+        let known = self.replica.with_value(Replica::has_pulled);
+        match fault {
+            Fault::Unauthorized(_) => {
+                if !matches!(self.status.get_untracked(), SyncStatus::SignInNeeded { .. }) {
+                    self.password_wanted.update(|n| *n += 1);
+                }
+                // A password that no longer works is forgotten: the user types it again.
+                let rejected = self.has_password();
+                self.password.set_value(String::new());
+                self.status.set(SyncStatus::SignInNeeded {
+                    waiting: pending,
+                    known,
+                    rejected,
+                });
+            }
+            Fault::Offline(reason) => self.status.set(SyncStatus::Offline { pending, reason }),
+            Fault::Other(reason) => self.status.set(SyncStatus::Error { reason, pending }),
         }
     }
 
@@ -256,15 +310,20 @@ impl TeamSync {
         loop {
             let path = self.replica.with_value(|r| r.changes_path(PAGE));
             let (_, body) = call(Method::GET, &s.url(&path), None).await?;
-            let pulled = labels.with(|l| {
-                let mut r = self.replica.get_value();
-                let out = r.pulled(&body, &l.labels);
-                out.map(|o| (o, r))
-            });
-            let ((fresh, n), replica) = pulled.map_err(Fault::Other)?;
-            if !fresh.is_empty() {
-                labels.store(fresh).await.map_err(Fault::Other)?;
-            }
+            let mut replica = self.replica.get_value();
+            let pulled = labels
+                .with(|l| {
+                    labels
+                        .ring
+                        .try_update(|ring| replica.pulled(&body, &l.labels, ring))
+                })
+                .ok_or_else(|| Fault::Other("the page has gone".into()))?
+                .map_err(Fault::Other)?;
+            let n = pulled.results;
+            labels
+                .take_in(&s.server, pulled)
+                .await
+                .map_err(Fault::Other)?;
             if replica.unreadable.len() != self.unreadable.with_untracked(Vec::len) {
                 let list = replica
                     .unreadable
@@ -310,6 +369,7 @@ impl TeamSync {
                     "the server refused {} of your labels: {reason}",
                     refused.len()
                 ),
+                pending,
             });
         }
         Ok(if pending == 0 {

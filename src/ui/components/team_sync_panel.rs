@@ -1,9 +1,13 @@
 //! Team sync's settings and status (server URL, database, user; the password is asked for
-//! and kept in memory only), shown on the annotate and agreement pages.
+//! and kept in memory only), shown on the annotate and agreement pages. When the server wants
+//! the password again, the panel opens with its field focused — unless the annotator is
+//! typing labels (a key in the last two seconds), when the status's "Sign in" button does it.
 
+use leptos::ev;
 use leptos::prelude::*;
 
 use crate::labels::sync::{Settings, SyncStatus};
+use crate::ui::components::label_trust::AnnotatorKeys;
 use crate::ui::label_data::use_labels;
 use crate::ui::team_sync::use_team_sync;
 
@@ -18,7 +22,27 @@ pub fn TeamSyncPanel() -> impl IntoView {
         RwSignal::new(saved.user),
     );
     let password = RwSignal::new(String::new());
+    let password_field = NodeRef::<leptos::html::Input>::new();
     let problem = RwSignal::new(None::<&'static str>);
+    let focus_password = move || {
+        if let Some(input) = password_field.get_untracked() {
+            let _ = input.focus();
+        }
+    };
+    // Keys go to labels while an annotator types: the field is not focused from under them.
+    let last_key = StoredValue::new(0.0);
+    let keys = window_event_listener(ev::keydown, move |_| {
+        last_key.set_value(js_sys::Date::now());
+    });
+    on_cleanup(move || keys.remove());
+    Effect::new(move |seen: Option<u64>| {
+        let wanted = sync.password_wanted.get();
+        let newly = seen.is_some_and(|s| s != wanted) || (seen.is_none() && wanted > 0);
+        if newly && js_sys::Date::now() - last_key.get_value() > 2_000.0 {
+            focus_password();
+        }
+        wanted
+    });
     let connect = move || {
         let s = Settings {
             server: server.get_untracked().trim().into(),
@@ -42,6 +66,7 @@ pub fn TeamSyncPanel() -> impl IntoView {
             </label>
         }
     };
+    let sign_in_needed = move || matches!(sync.status.get(), SyncStatus::SignInNeeded { .. });
     let mismatch = move || {
         let (me, user) = (labels.annotator.get(), sync.settings.get().user);
         (sync.status.get() != SyncStatus::Off && !me.is_empty() && me != user).then(|| view! {
@@ -58,21 +83,23 @@ pub fn TeamSyncPanel() -> impl IntoView {
                 {field("Server", server, "url", "sync-server")}
                 {field("Database", database, "text", "sync-database")}
                 {field("User", user, "text", "sync-user")}
-                {field("Password", password, "password", "sync-password")}
+                <label>
+                    "Password "
+                    <input type="password" data-testid="sync-password" node_ref=password_field autocomplete="current-password"
+                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+                </label>
                 <button type="submit" data-testid="sync-connect">"Connect"</button>
                 {move || (sync.status.get() != SyncStatus::Off).then(|| view! {
                     <button type="button" class="small" on:click=move |_| sync.disconnect()>"Stop syncing"</button>
                 })}
             </form>
             {move || problem.get().map(|p| view! { <p class="error">{p}</p> })}
-            <p role="status" data-testid="sync-status" data-state=move || match sync.status.get() {
-                SyncStatus::Off => "off",
-                SyncStatus::Connecting => "connecting",
-                SyncStatus::Synced { .. } => "synced",
-                SyncStatus::Pending { .. } => "pending",
-                SyncStatus::Offline { .. } => "offline",
-                SyncStatus::Error { .. } => "error",
-            }>{move || sync.status.get().describe()}</p>
+            <p role="status" data-testid="sync-status" class:error=sign_in_needed data-state=move || sync.status.get().name()>
+                {move || sync.status.get().describe()}
+                {move || sign_in_needed().then(|| view! {
+                    " " <button type="button" class="small" data-testid="sync-sign-in" on:click=move |_| focus_password()>"Sign in"</button>
+                })}
+            </p>
             {mismatch}
             {move || sync.unreadable.with(|u| u.first().map(|(id, why)| view! {
                 <p class="muted" data-testid="sync-unreadable">
@@ -80,6 +107,7 @@ pub fn TeamSyncPanel() -> impl IntoView {
                         crate::replay::text::counted(u.len(), "document"), if u.len() == 1 { "is" } else { "are" })}
                 </p>
             }))}
+            <AnnotatorKeys />
         </details>
     }
 }

@@ -24,6 +24,7 @@ use crate::replay::names::Named;
 use crate::replay::state::{AgreementState, ExplorerState, Pairs, fmt_num, parse_threshold};
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
+use crate::ui::components::label_trust::SetAsideNotice;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::components::team_sync_panel::TeamSyncPanel;
 use crate::ui::judge_data::use_judges;
@@ -123,8 +124,11 @@ pub fn AgreementPage() -> impl IntoView {
                 let id = event_target_value(&ev);
                 update(&|s| if which == 0 { s.a = Some(id.clone()) } else { s.b = Some(id.clone()) });
             }>
-                {move || all.get().map(|r| r.ids.iter().zip(&r.names).enumerate().map(|(i, (id, name))| view! {
-                    <option value=id.clone() selected=move || current() == Some(i)>{name.clone()}</option>
+                {move || all.get().map(|r| r.ids.iter().zip(&r.names).enumerate().map(|(i, (id, name))| {
+                    // An annotator's key fingerprints beside their name, to check out of band.
+                    let keys: Vec<String> = id.strip_prefix("human:").map(|who| labels.ring.with(|ring| ring.keys_of(who).map(|k| k.fingerprint()).collect())).unwrap_or_default();
+                    let name = if keys.is_empty() { name.clone() } else { format!("{name} · key {}", keys.join(", ")) };
+                    view! { <option value=id.clone() selected=move || current() == Some(i)>{name}</option> }
                 }).collect_view())}
             </select>
         }
@@ -161,6 +165,7 @@ pub fn AgreementPage() -> impl IntoView {
                 " (or whose labels you imported). Statistics use the answers both raters rated; scores are compared as whole numbers 0–100, the verdict with the thresholds below. Intervals are 95% percentile bootstraps over answers (2,000 resamples, seeded)."
             </p>
             <LoadStatus />
+            <SetAsideNotice />
             <TeamSyncPanel />
             {move || match all.get() {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),

@@ -33,6 +33,7 @@ use crate::replay::state::{AnnotateState, Pairs};
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
+use crate::ui::components::label_trust::SetAsideNotice;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::components::team_sync_panel::TeamSyncPanel;
 use crate::ui::label_data::{LabelData, LabelStatus, local_storage, use_labels};
@@ -66,25 +67,36 @@ pub fn AnnotatePage() -> impl IntoView {
     }
 }
 
-/// The annotator says who they are once; the name goes into every label.
+/// The annotator says who they are once; the name goes into every label, which this
+/// browser's key signs. The page goes on only once both are stored.
 #[component]
 fn AnnotatorForm() -> impl IntoView {
     let labels = use_labels();
-    let name = RwSignal::new(labels.annotator.get_untracked());
+    let name = RwSignal::new(labels.stored_name());
+    let failed = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
     let save = move || {
-        if !name.get_untracked().trim().is_empty() {
-            labels.set_annotator(&name.get_untracked());
+        let typed = name.get_untracked();
+        if typed.trim().is_empty() || saving.get_untracked() {
+            return;
         }
+        saving.set(true);
+        spawn_local(async move {
+            let result = labels.name_annotator(&typed).await;
+            let _ = saving.try_set(false);
+            let _ = failed.try_set(result.err());
+        });
     };
     view! {
         <form class="annotator-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
             <label>
-                "Your name (written into every label you give; kept in this browser) "
+                "Your name (written into every label you give, which this browser signs; kept in this browser) "
                 <input type="text" data-testid="annotator-name" maxlength="80" autofocus
                     prop:value=move || name.get()
                     on:input=move |ev| name.set(event_target_value(&ev)) />
             </label>
-            " " <button type="submit" data-testid="annotator-save">"Start"</button>
+            " " <button type="submit" data-testid="annotator-save" disabled=move || saving.get()>"Start"</button>
+            {move || failed.get().map(|e| view! { <p class="error" role="alert">{format!("Your name could not be stored: {e}")}</p> })}
         </form>
     }
 }
@@ -207,12 +219,14 @@ impl Desk {
             SAVING_SHOWN_AFTER,
         );
         spawn_local(async move {
-            let stored = self.labels.store(pending.events.clone()).await;
+            let stored = self.labels.store_own(pending.events.clone()).await;
             if self.tick.try_get_untracked().is_none() {
                 return; // the page has gone (the label is stored all the same)
             }
             match stored {
-                Ok(()) => {
+                Ok(signed) => {
+                    let mut pending = pending;
+                    pending.events = signed;
                     self.own_version
                         .set_value(self.labels.version.get_untracked());
                     self.session.update_value(|s| {
@@ -526,6 +540,7 @@ fn Workbench() -> impl IntoView {
         </div>
         <Reveal desk=desk />
         <Guidelines />
+        <SetAsideNotice />
         <LabelFiles desk=desk />
         <TeamSyncPanel />
         {move || desk.help.get().then(|| view! { <CheatSheet desk=desk /> })}
@@ -541,7 +556,11 @@ fn QueueBar(desk: Desk) -> impl IntoView {
         <div class="queue-bar">
             <span>
                 "Annotator: " <strong data-testid="annotator">{move || desk.labels.annotator.get()}</strong>
-                " " <button class="small" on:click=move |_| desk.labels.set_annotator("")>"change"</button>
+                " " <span class="muted small" data-testid="own-fingerprint" title="Your signing key's fingerprint: teammates see it beside your name"
+                    data-key-kept=move || { desk.labels.annotator.track(); if desk.labels.key_is_sealed_in_browser() { "webcrypto-non-extractable" } else { "in-page" } }>
+                    {move || { desk.labels.annotator.track(); desk.labels.own_key().map(|k| format!("key {}", k.fingerprint())) }}
+                </span>
+                " " <button class="small" on:click=move |_| desk.labels.change_annotator()>"change"</button>
             </span>
             <span>
                 <A href=move || app_href(&format!("/explorer{}", state.get().explorer_query()))>"The queue's answers in the explorer"</A>
@@ -820,7 +839,7 @@ fn LabelFiles(desk: Desk) -> impl IntoView {
                         let pos = cat.position_of(id)?;
                         data.answer_text(cat, pos).map(|t| text_hash(&t.row.answer))
                     });
-                    let stored = labels.merge(checked.accepted).await?;
+                    let (stored, aside) = labels.merge(&name, checked.accepted).await?;
                     desk.session.update_value(|s| {
                         if let Some(s) = s {
                             s.absorb(stored.iter().cloned());
@@ -831,6 +850,12 @@ fn LabelFiles(desk: Desk) -> impl IntoView {
                         "{name}: {} merged.",
                         counted(stored.len(), "new label version")
                     );
+                    if aside > 0 {
+                        msg.push_str(&format!(
+                            " {} kept aside (see above): not used.",
+                            counted(aside, "label version")
+                        ));
+                    }
                     if let Some(m) = describe(&checked.mismatched, 10) {
                         msg.push(' ');
                         msg.push_str(&m);
@@ -850,6 +875,7 @@ fn LabelFiles(desk: Desk) -> impl IntoView {
             <p>
                 {move || { labels.version.track(); labels.with(|r| format!("{} by {} in this browser ({} with history). ", counted(r.labels.labels().count(), "label"), counted(r.labels.annotators().len(), "annotator"), counted(r.labels.version_count(), "version"))) }}
                 {move || (labels.unreadable.get() > 0).then(|| format!("{} stored records could not be read and are left out. ", labels.unreadable.get()))}
+                {move || { labels.version.track(); let n = labels.with(|r| r.labels.labels().filter(|(_, v, _)| v.seal.is_none()).count()); (n > 0).then(|| format!("{} unsigned (written before labels were signed, or imported from unsigned files). ", counted(n, "label"))) }}
             </p>
             <div class="button-row">
                 <button class="small" data-testid="export-jsonl" on:click=move |_| { let _ = download("labels.jsonl", "application/x-ndjson", &labels.export_jsonl()); }>"Export JSONL (everything, with history)"</button>
