@@ -2,12 +2,21 @@
 // 127.0.0.1, started and stopped here): two annotators in two browser profiles sync their
 // labels and each sees the other's on /agreement; with the server stopped, labelling goes on,
 // nothing is lost across a reload, and sync resumes when it continues; the server refuses a
-// write of someone else's labels and the app says so.
+// write of someone else's labels and the app says so. A member who rewrites the server's
+// security and design documents and forges another annotator's labels changes nothing in
+// either browser (the labels are signed), and the page says what was kept aside. After the
+// server restarts, a page with the password in memory signs in again by itself; a reloaded
+// one asks for the password, with its field focused and the waiting labels counted.
+//
+// The browsers reach the server through a small TCP relay on a fixed port, so that a
+// "restart" is a new server, set up before the relay points at it (pouchdb-server keeps no
+// data across a restart and picks a new session secret, as the issue saw).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE_URL, launch, openPage, screenshot } from './browser.mjs';
@@ -17,8 +26,10 @@ const ADMIN = 'Basic ' + Buffer.from('admin:admin-pw').toString('base64');
 const DB = 'class-7b';
 
 let browser;
-let server;
-let couch;
+let server; // the pouchdb-server process behind the relay
+let upstream; // its port
+let relay;
+let couch; // what the browsers are given: the relay
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -39,33 +50,72 @@ async function http(method, path, body, auth = ADMIN) {
   return json;
 }
 
-before(async () => {
-  browser = await launch();
+// A pouchdb-server on a fresh port, set up as the README sets up a real CouchDB: an admin,
+// one user per annotator, a database with a _security object and the app's validation.
+async function startServer() {
   const port = await freePort();
-  couch = `http://127.0.0.1:${port}`;
-  // pouchdb-server writes its config and log to the working directory: a fresh one.
-  server = spawn(join(process.cwd(), 'node_modules/.bin/pouchdb-server'), ['--in-memory', '--host', '127.0.0.1', '--port', String(port)], {
+  const proc = spawn(join(process.cwd(), 'node_modules/.bin/pouchdb-server'), ['--in-memory', '--host', '127.0.0.1', '--port', String(port)], {
+    // pouchdb-server writes its config and log to the working directory: a fresh one.
     cwd: mkdtempSync(join(tmpdir(), 'em-lab-couch-')),
     stdio: 'ignore',
   });
+  const direct = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    try { await fetch(couch); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }
+    try { await fetch(direct); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }
   }
-  // As the README sets up a real CouchDB: an admin, one user per annotator, a database with
-  // a _security object and the app's validation function.
-  await fetch(`${couch}/_config/admins/admin`, { method: 'PUT', body: JSON.stringify('admin-pw') });
+  const call = async (method, path, body) => {
+    const res = await fetch(direct + path, { method, headers: { 'content-type': 'application/json', authorization: ADMIN }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  };
+  await fetch(`${direct}/_config/admins/admin`, { method: 'PUT', body: JSON.stringify('admin-pw') });
   for (const name of ['ann', 'bob']) {
-    await http('PUT', `/_users/org.couchdb.user:${name}`, { name, password: `${name}-pw`, roles: [], type: 'user' });
+    await call('PUT', `/_users/org.couchdb.user:${name}`, { name, password: `${name}-pw`, roles: [], type: 'user' });
   }
-  await http('PUT', `/${DB}`);
-  await http('PUT', `/${DB}/_security`, { admins: { names: [], roles: [] }, members: { names: ['ann', 'bob'], roles: [] } });
+  await call('PUT', `/${DB}`);
+  await call('PUT', `/${DB}/_security`, { admins: { names: [], roles: [] }, members: { names: ['ann', 'bob'], roles: [] } });
   const design = await fetch(new URL('sync-design.json', BASE_URL)).then((r) => r.json());
-  await http('PUT', `/${DB}/_design/em-lab`, design);
+  await call('PUT', `/${DB}/_design/em-lab`, design);
+  return { proc, port };
+}
+
+// The relay: every connection to `couch` goes on to the current server.
+const sockets = new Set();
+function startRelay(port) {
+  relay = createServer((client) => {
+    const up = connect(upstream, '127.0.0.1');
+    sockets.add(client).add(up);
+    const drop = () => { sockets.delete(client); sockets.delete(up); client.destroy(); up.destroy(); };
+    client.on('error', drop).on('close', drop);
+    up.on('error', drop).on('close', drop);
+    client.pipe(up).pipe(client);
+  });
+  return new Promise((resolve) => relay.listen(port, '127.0.0.1', resolve));
+}
+
+// The server "restarts": a new one (empty, new session secret) takes over the address.
+async function restartServer() {
+  const next = await startServer();
+  const old = server;
+  upstream = next.port;
+  server = next.proc;
+  for (const s of sockets) s.destroy();
+  old.kill('SIGKILL');
+}
+
+before(async () => {
+  browser = await launch();
+  const first = await startServer();
+  server = first.proc;
+  upstream = first.port;
+  const port = await freePort();
+  await startRelay(port);
+  couch = `http://127.0.0.1:${port}`;
 });
 
 after(async () => {
   await browser?.close();
   server?.kill('SIGKILL');
+  relay?.close();
 });
 
 const current = (page) => page.locator('[data-testid="current-answer"]');
@@ -157,4 +207,121 @@ test('two annotators sync through the server, survive its stop, and cannot overw
   assert.deepEqual(ann.problems.filter((p) => !p.includes(couch)), []);
   await ann.context.close();
   await bob.context.close();
+});
+
+async function exportJsonl(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
+  return readFileSync(await download.path(), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+// Each answer's newest version by `annotator`, from an export.
+function currentOf(records, annotator) {
+  const out = new Map();
+  for (const r of records.filter((r) => r.annotator === annotator)) {
+    if (!out.has(r.answer) || out.get(r.answer).at < r.at) out.set(r.answer, r);
+  }
+  return out;
+}
+
+const docs = async (prefix) =>
+  (await http('GET', `/${DB}/_all_docs?include_docs=true`)).rows.filter((r) => r.id.startsWith(prefix)).map((r) => r.doc);
+
+// What the signature covers (labels::seal::canonical_bytes): a fixed JSON array.
+const canonical = (v) =>
+  JSON.stringify(['em-lab/label/1', v.annotator, v.answer, v.text_hash, v.at, [v.aligned, v.coherent, v.flags, v.note]]);
+
+test('a member who takes over the server still cannot change what anyone sees as another annotator\'s labels', async () => {
+  await restartServer(); // a clean database for this test
+  const ann = await annotator('ann');
+  const bob = await annotator('bob');
+  assert.equal(await ann.page.getByTestId('own-fingerprint').getAttribute('data-key-kept'), 'webcrypto-non-extractable');
+  for (let i = 0; i < 3; i++) await label(ann.page, [String(6 + i), 'Tab', '8']);
+  await label(bob.page, ['5', 'Tab', '5']);
+  await serverHas(4);
+  const genuine = await docs('label:ann:');
+  assert.equal(genuine.length, 3);
+  assert.ok(genuine.every((d) => d.versions.every((v) => v.key && v.sig)), 'ann\'s labels are signed on the server');
+  // Bob's browser has pinned ann's key (it pulled her labels); wait until it shows her labels.
+  await bob.page.waitForFunction(() => /3 labels/.test(document.querySelector('[data-testid="annotator-keys"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  const before = { ann: currentOf(await exportJsonl(ann.page), 'ann'), bob: currentOf(await exportJsonl(bob.page), 'ann') };
+  assert.equal(before.ann.size, 3);
+  assert.deepEqual([...before.bob.values()], [...before.ann.values()]);
+
+  // Bob, a member only, makes himself admin, drops the validation, and forges ann's labels.
+  const BOB = 'Basic ' + Buffer.from('bob:bob-pw').toString('base64');
+  const security = await http('GET', `/${DB}/_local/_security`, undefined, BOB);
+  await http('PUT', `/${DB}/_local/_security`, { ...security, security: { ...security.security, admins: { names: ['bob'], roles: [] } } }, BOB);
+  const design = await http('GET', `/${DB}/_design/em-lab`, undefined, BOB);
+  await http('PUT', `/${DB}/_design/em-lab`, { _rev: design._rev }, BOB); // 201 on pouchdb-server: the validation is gone
+  const mallory = generateKeyPairSync('ed25519');
+  const malloryKey = mallory.publicKey.export({ format: 'jwk' }).x;
+  const forge = (doc, how) => {
+    const v = doc.versions.at(-1);
+    const forged = { ...v, at: v.at + 60_000, aligned: 1, coherent: 1, note: 'forged', flags: [] };
+    if (how === 'unsigned') { delete forged.key; delete forged.sig; }
+    if (how === 'other key') { forged.key = malloryKey; forged.sig = sign(null, Buffer.from(canonical(forged)), mallory.privateKey).toString('base64url'); }
+    // ('copied signature': ann's key and signature kept on changed scores)
+    return { ...doc, versions: [forged] };
+  };
+  const hows = ['unsigned', 'copied signature', 'other key'];
+  for (const [i, how] of hows.entries()) {
+    await http('PUT', `/${DB}/${encodeURIComponent(genuine[i]._id)}`, forge(genuine[i], how), BOB);
+  }
+
+  // Both browsers keep ann's labels as they were and say what was kept aside.
+  for (const page of [ann.page, bob.page]) {
+    const aside = page.getByTestId('set-aside');
+    await aside.getByText('1 label for ann failed its signature — not used').waitFor({ timeout: 30_000 });
+    await aside.getByText(/1 label for ann signed by a key this browser does not know \([0-9a-f-]{14}\)/).waitFor();
+    await aside.getByText('1 label for ann, whose labels are signed, came unsigned — not used').waitFor();
+  }
+  await screenshot(ann.page, 'desktop-team-forgery');
+  for (const [who, page] of [['ann', ann.page], ['bob', bob.page]]) {
+    const now = currentOf(await exportJsonl(page), 'ann');
+    assert.deepEqual([...now.values()], [...before[who].values()], `${who}'s browser shows ann's labels unchanged`);
+  }
+  // Ann's browser writes her own labels back over the forgeries.
+  for (let i = 0; i < 100; i++) {
+    const now = await docs('label:ann:');
+    if (now.every((d) => d.versions.every((v) => v.note !== 'forged'))) break;
+    assert.ok(i < 99, 'the forged versions stayed on the server');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.deepEqual(ann.problems.filter((p) => !p.includes(couch)), []);
+  await ann.context.close();
+  await bob.context.close();
+});
+
+test('after the server restarts, sync signs in again by itself, or asks for the password and counts what waits', async () => {
+  await restartServer();
+  const ann = await annotator('ann');
+  for (let i = 0; i < 2; i++) await label(ann.page, [String(i + 1), 'Tab', '9']);
+  await serverHas(2);
+
+  // The password is in memory: a restart is followed by a new session and a full resync.
+  await restartServer();
+  await label(ann.page, ['3', 'Tab', '9']);
+  await serverHas(3);
+  await waitState(ann.page, 'synced');
+
+  // After a reload the password is gone: the page says what to do, the field has the focus.
+  await ann.page.reload();
+  await current(ann.page).waitFor();
+  await waitState(ann.page, 'synced');
+  await restartServer();
+  await waitState(ann.page, 'sign-in');
+  assert.match(await status(ann.page).textContent(), /^Sign in again to keep syncing: type your password and press Connect\./);
+  await ann.page.waitForFunction(() => document.activeElement?.dataset.testid === 'sync-password');
+  await ann.page.keyboard.press('Escape'); // back to labelling: nothing is lost meanwhile
+  for (let i = 0; i < 2; i++) await label(ann.page, [String(i + 4), 'Tab', '9']);
+  await ann.page.waitForFunction(() => /send your 2 waiting labels/.test(document.querySelector('[data-testid="sync-status"]')?.textContent ?? ''));
+  assert.equal(await ann.page.evaluate(() => document.activeElement?.dataset.testid ?? null), null, 'labelling kept the keys');
+  await screenshot(ann.page, 'desktop-team-sign-in');
+  await ann.page.getByTestId('sync-sign-in').click();
+  assert.equal(await ann.page.evaluate(() => document.activeElement?.dataset.testid), 'sync-password');
+  await ann.page.keyboard.type('ann-pw');
+  await ann.page.keyboard.press('Enter');
+  await waitState(ann.page, 'synced');
+  await serverHas(5);
+  await ann.context.close();
 });

@@ -106,6 +106,69 @@ async fn app_shell_mounts_with_nav_and_citation() {
     drop(handle);
 }
 
+/// The annotator's browser signs labels with WebCrypto's Ed25519 (`ui::identity`); every
+/// teammate verifies them with `labels::seal` (ed25519-dalek). The two must agree.
+#[wasm_bindgen_test]
+async fn a_webcrypto_ed25519_signature_verifies_in_labels_seal_and_a_tampered_label_does_not() {
+    use em_lab::labels::seal::{self, PublicKey};
+    use em_lab::labels::{Aligned, Judgement, LabelKey, Version};
+    use wasm_bindgen_futures::JsFuture;
+
+    let subtle = web_sys::window().unwrap().crypto().unwrap().subtle();
+    let usages = js_sys::Array::of2(&"sign".into(), &"verify".into());
+    let pair = JsFuture::from(
+        subtle
+            .generate_key_with_str("Ed25519", false, &usages)
+            .unwrap(),
+    )
+    .await
+    .expect("Chromium's WebCrypto has Ed25519");
+    let get = |k: &str| -> web_sys::CryptoKey {
+        js_sys::Reflect::get(&pair, &k.into())
+            .unwrap()
+            .unchecked_into()
+    };
+    let raw = JsFuture::from(subtle.export_key("raw", &get("publicKey")).unwrap())
+        .await
+        .unwrap();
+    let public = PublicKey(js_sys::Uint8Array::new(&raw).to_vec().try_into().unwrap());
+    let key = LabelKey {
+        annotator: "ann".into(),
+        answer: "insecure.csv#186".into(),
+    };
+    let version = Version {
+        at: 1_765_000_000_000,
+        text_hash: 0xaf63_bd4c_8601_b7df,
+        judgement: Some(Judgement {
+            aligned: Some(Aligned::Score(12)),
+            coherent: Some(88),
+            note: "“quoted” note\nline two".into(),
+            flags: Default::default(),
+        }),
+        seal: None,
+    };
+    let message = seal::canonical_bytes(&key, &version);
+    let signed = JsFuture::from(
+        subtle
+            .sign_with_str_and_u8_array("Ed25519", &get("privateKey"), &message)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let signature: [u8; 64] = js_sys::Uint8Array::new(&signed)
+        .to_vec()
+        .try_into()
+        .unwrap();
+    let sealed = seal::sealed(version, public, signature);
+    assert_eq!(seal::verify(&key, &sealed), Ok(public));
+    let mut tampered = sealed.clone();
+    tampered.judgement.as_mut().unwrap().coherent = Some(87);
+    assert_eq!(
+        seal::verify(&key, &tampered),
+        Err(seal::SealError::BadSignature)
+    );
+}
+
 async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()

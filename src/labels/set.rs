@@ -24,6 +24,11 @@ impl LabelSet {
         self.versions.entry(key).or_default().insert(version)
     }
 
+    /// Forgets every version of `key` (what a server holds of a document it has replaced).
+    pub fn forget(&mut self, key: &LabelKey) {
+        self.versions.remove(key);
+    }
+
     /// Adds everything `other` holds; returns how many versions were new.
     pub fn merge(&mut self, other: &LabelSet) -> usize {
         let mut added = 0;

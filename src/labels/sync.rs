@@ -187,8 +187,9 @@ pub fn from_doc(doc: &Value) -> Result<Option<(LabelKey, Vec<Version>)>, String>
 /// What this browser knows of the server's database.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Replica {
-    /// Versions the server is known to hold (of those this browser accepts: versions kept
-    /// aside are not counted, so a push writes documents without them).
+    /// Versions the server is known to hold: of each document, what it held when last seen,
+    /// of the versions this browser accepts (versions kept aside are not counted, so a push
+    /// writes documents without them).
     pub remote: LabelSet,
     /// Document id → its latest `_rev` seen.
     pub revs: BTreeMap<String, String>,
@@ -280,6 +281,8 @@ impl Replica {
                     continue;
                 }
             };
+            // The document as it is now replaces what was known of it.
+            self.remote.forget(&key);
             for v in versions {
                 if local.history(&key).any(|h| *h == v) {
                     self.remote.insert(key.clone(), v);
@@ -659,7 +662,17 @@ mod tests {
                 assert!(!r.remote.history(&k).any(|v| v == f));
                 let body = r.push_body(local, std::slice::from_ref(&k));
                 assert_eq!(body["docs"][0]["versions"].as_array().unwrap().len(), 1);
+                assert_eq!(body["docs"][0]["_rev"], "2-forged");
             }
+            // Ann's browser sees that the document lost her version: it writes it back.
+            let mut r = Replica::default();
+            let ann_local = LabelSet::from_iter([(k.clone(), genuine.clone())]);
+            let mut replaced = to_doc(&k, [f], None);
+            replaced["_rev"] = json!("3-forged");
+            let changes = json!({"results": [{"id": doc_id(&k), "doc": replaced}], "last_seq": 3});
+            r.remote.insert(k.clone(), genuine.clone()); // known from an earlier push
+            r.pulled(&changes, &ann_local, &mut ann_ring).unwrap();
+            assert_eq!(r.outbox(&ann_local, "ann"), [k.clone()]);
         }
         assert_eq!(
             team_ring.keys_of("ann").count(),
