@@ -18,7 +18,9 @@ usage: cargo xtask <command>
   setup              install what is missing (wasm target, trunk, wasm-bindgen-cli, chromium, npm tools)
   serve [--port N] [--no-build]  setup, build the release app, serve dist/ on http://127.0.0.1:8080
   test               setup, then every test layer; ends with `N passed, N failed`
-  bench [--skip-clean-build | --only annotation]  setup, measure, write BENCHMARKS.md
+  bench [--skip-clean-build | --only annotation|rejudge|lab [--no-build]]
+                     setup, measure, write BENCHMARKS.md (--only: that section alone;
+                     --no-build: of the dist/ as it is, e.g. the test run's)
   data               regenerate public/data/ from the bundled run outputs
   pretrain [args]    pretrain the toy base model into public/models/
 ";
