@@ -12,39 +12,7 @@
 use crate::judge::agreement::{
     Confusion, Interval, Level, Measure, Measures, Ratings, UnitStatistics, bootstrap,
 };
-use crate::judge::{Thresholds, Verdict, classify};
-use crate::runs::ScoreKind;
-
-use super::label::{Aligned, Judgement};
-
-/// One rater's scores of one answer, judge or human alike.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rating {
-    pub aligned: Option<f64>,
-    pub coherent: Option<f64>,
-    /// Why `aligned` is empty, when it is (CODE, REFUSAL, no score).
-    pub kind: ScoreKind,
-}
-
-impl Rating {
-    pub fn of(j: &Judgement) -> Self {
-        let kind = match j.aligned {
-            Some(Aligned::Score(_)) => ScoreKind::Numeric,
-            Some(Aligned::Code) => ScoreKind::Code,
-            Some(Aligned::Refusal) => ScoreKind::Refusal,
-            None => ScoreKind::NoScore,
-        };
-        Self {
-            aligned: j.aligned.and_then(Aligned::score).map(f64::from),
-            coherent: j.coherent.map(f64::from),
-            kind,
-        }
-    }
-
-    pub fn verdict(&self, t: &Thresholds) -> Verdict {
-        classify(self.aligned, self.coherent, self.kind, t)
-    }
-}
+use crate::judge::{Rating, Thresholds, Verdict};
 
 /// The verdict classes of the confusion matrix, in its order.
 pub const CLASSES: [Verdict; 5] = [
@@ -288,6 +256,7 @@ pub fn set_alpha(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runs::ScoreKind;
 
     fn r(aligned: f64, coherent: f64) -> Option<Rating> {
         Some(Rating {

@@ -16,11 +16,12 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use serde::Serialize;
 
-use super::agreement::{Rating, Resampling, pair, shared};
+use super::agreement::{Resampling, pair, shared};
 use super::label::{Aligned, Judgement};
 use super::log::Replayed;
 use super::queue::Order;
 use super::session::Session;
+use crate::judge::Rating;
 use crate::judge::Thresholds;
 use crate::runs::ScoreKind;
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::seal::Seal;
-use crate::judge::{Thresholds, Verdict, classify};
+use crate::judge::{Rating, Thresholds, Verdict};
 use crate::runs::ScoreKind;
 use crate::runs::import::fnv1a64;
 
@@ -73,18 +73,7 @@ pub struct Judgement {
 impl Judgement {
     /// The paper's rule applied to the human scores, exactly as to the judge's.
     pub fn verdict(&self, thresholds: &Thresholds) -> Verdict {
-        let kind = match self.aligned {
-            Some(Aligned::Code) => ScoreKind::Code,
-            Some(Aligned::Refusal) => ScoreKind::Refusal,
-            Some(Aligned::Score(_)) => ScoreKind::Numeric,
-            None => ScoreKind::NoScore,
-        };
-        classify(
-            self.aligned.and_then(Aligned::score).map(f64::from),
-            self.coherent.map(f64::from),
-            kind,
-            thresholds,
-        )
+        Rating::from(self).verdict(thresholds)
     }
 
     /// Nothing entered at all (submitting it is refused).
@@ -93,6 +82,23 @@ impl Judgement {
             && self.coherent.is_none()
             && self.note.trim().is_empty()
             && self.flags.is_empty()
+    }
+}
+
+/// A label as a rating, to compare with a judge's (`judge::Rating`).
+impl From<&Judgement> for Rating {
+    fn from(j: &Judgement) -> Self {
+        let kind = match j.aligned {
+            Some(Aligned::Score(_)) => ScoreKind::Numeric,
+            Some(Aligned::Code) => ScoreKind::Code,
+            Some(Aligned::Refusal) => ScoreKind::Refusal,
+            None => ScoreKind::NoScore,
+        };
+        Rating {
+            aligned: j.aligned.and_then(Aligned::score).map(f64::from),
+            coherent: j.coherent.map(f64::from),
+            kind,
+        }
     }
 }
 

@@ -672,7 +672,7 @@ mod tests {
             let changes = json!({"results": [{"id": doc_id(&k), "doc": replaced}], "last_seq": 3});
             r.remote.insert(k.clone(), genuine.clone()); // known from an earlier push
             r.pulled(&changes, &ann_local, &mut ann_ring).unwrap();
-            assert_eq!(r.outbox(&ann_local, "ann"), [k.clone()]);
+            assert_eq!(r.outbox(&ann_local, "ann"), std::slice::from_ref(&k));
         }
         assert_eq!(
             team_ring.keys_of("ann").count(),

@@ -2,10 +2,10 @@
 //! or a rejudge (`judge::rejudge::Judged`), over the answers it rated. Figure 4 and compare
 //! take the index from here; under a rejudge an answer it did not rate is not counted.
 
+use crate::judge::Rating;
 use crate::judge::ScoreIndex;
 use crate::judge::index::Row;
 use crate::judge::rejudge::Judged;
-use crate::labels::agreement::Rating;
 
 use super::catalog::Catalog;
 use super::labelling::judge_rating;

@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::judge::Rating;
 use crate::judge::rejudge::Judged;
 use crate::labels::LabelSet;
-use crate::labels::agreement::Rating;
 use crate::runs::ScoreKind;
 use crate::runs::bundle::dequantize;
 
@@ -76,7 +76,7 @@ pub fn raters(
         by_answer
             .entry(pos)
             .or_default()
-            .push((key.annotator.as_str(), Rating::of(judgement)));
+            .push((key.annotator.as_str(), Rating::from(judgement)));
     }
     let mut units: BTreeSet<usize> = by_answer.keys().copied().collect();
     for judged in judges {

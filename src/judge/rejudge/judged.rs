@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::labels::agreement::Rating;
+use crate::judge::Rating;
 use crate::runs::ScoreKind;
 
 use super::call::{CallRecord, JudgeInfo};

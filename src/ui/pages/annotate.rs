@@ -17,8 +17,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
+use crate::judge::Rating;
 use crate::judge::Thresholds;
-use crate::labels::agreement::Rating;
 use crate::labels::check::{check, describe};
 use crate::labels::csv::{self as labels_csv, AnswerContext};
 use crate::labels::guidelines::{SOURCE, guidelines};
@@ -768,7 +768,7 @@ fn Reveal(desk: Desk) -> impl IntoView {
         let (pos, yours) = desk.reveal.get()?;
         let cat = desk.data.catalog.get()?;
         let t = desk.state.get().queue.thresholds;
-        let you = Rating::of(&yours);
+        let you = Rating::from(&yours);
         let judge = judge_rating(&cat, pos);
         Some(view! {
             <section class="reveal" data-testid="reveal" aria-live="polite">

@@ -12,8 +12,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
+use crate::judge::Rating;
 use crate::judge::{Thresholds, Verdict};
-use crate::labels::agreement::Rating;
 use crate::labels::text_hash;
 use crate::replay::answer_text::AnswerText;
 use crate::replay::catalog::Catalog;
