@@ -47,6 +47,27 @@ pub enum Phase {
     Failed(String),
 }
 
+/// A sentence for the visitor, and the technical text behind it (shown behind a disclosure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub text: String,
+    pub details: Option<String>,
+}
+
+/// What a WebGPU error means, in a visitor's words (wgpu's own text is for the details).
+fn webgpu_failure_in_words(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("no adapter") || m.contains("adapter") && m.contains("not available") {
+        "this browser offers no WebGPU graphics adapter"
+    } else if m.contains("lost") {
+        "the graphics device was lost"
+    } else if m.contains("out of memory") || m.contains("outofmemory") {
+        "the graphics card ran out of memory"
+    } else {
+        "the graphics driver reported an error"
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Driver {
     pub phase: Phase,
@@ -57,7 +78,7 @@ pub struct Driver {
     /// Median step times measured on *auto*, in milliseconds.
     pub timings: Vec<(Backend, f64)>,
     /// Plain sentences for the visitor (fallbacks).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// What `Loaded` said.
     pub vocabulary: Vec<String>,
     pub base_hash: Option<String>,
@@ -271,9 +292,13 @@ impl Driver {
 
     fn fall_back(&mut self, message: &str) -> Vec<(usize, ToWorker)> {
         self.webgpu_failed = true;
-        self.notes.push(format!(
-            "WebGPU failed ({message}), so the lab trains on the CPU instead."
-        ));
+        self.notes.push(Note {
+            text: format!(
+                "WebGPU could not be used ({}), so the lab trains on the CPU instead.",
+                webgpu_failure_in_words(message)
+            ),
+            details: Some(message.to_string()),
+        });
         if matches!(self.phase, Phase::Timing { .. }) {
             return self.time_next();
         }
@@ -564,6 +589,34 @@ mod tests {
     }
 
     #[test]
+    fn a_browser_without_a_webgpu_adapter_is_told_so_in_a_sentence_with_wgpus_text_behind_it() {
+        let wgpu = "No adapter available for WgpuDevice { kind: DefaultDevice, backend: WebGpu }: noop not requested, vulkan not requested";
+        assert_eq!(
+            webgpu_failure_in_words(wgpu),
+            "this browser offers no WebGPU graphics adapter"
+        );
+        let mut d = ready(1);
+        let config = LabConfig {
+            device: DeviceChoice::WebGpu,
+            ..LabConfig::default()
+        };
+        d.run(&config);
+        d.on_message(
+            0,
+            &FromWorker::Failed {
+                backend: Some(Backend::WebGpu),
+                message: wgpu.into(),
+            },
+        );
+        assert_eq!(
+            d.notes[0].text,
+            "WebGPU could not be used (this browser offers no WebGPU graphics adapter), so the lab trains on the CPU instead."
+        );
+        assert!(!d.notes[0].text.contains("WgpuDevice"));
+        assert_eq!(d.notes[0].details.as_deref(), Some(wgpu));
+    }
+
+    #[test]
     fn webgpu_trains_on_one_worker_and_a_failure_falls_back_to_the_cpu_with_a_note() {
         let mut d = ready(2);
         let config = LabConfig {
@@ -596,7 +649,11 @@ mod tests {
             d.attempt > attempt,
             "results of the WebGPU attempt are dropped"
         );
-        assert!(d.notes[0].contains("device lost") && d.notes[0].contains("CPU"));
+        assert!(
+            d.notes[0].text.contains("the graphics device was lost")
+                && d.notes[0].text.contains("CPU")
+        );
+        assert_eq!(d.notes[0].details.as_deref(), Some("device lost"));
         // Later runs asking for WebGPU go straight to the CPU.
         assert!(matches!(
             d.run(&config)[..],

@@ -17,6 +17,9 @@ use super::reply::TopLogprobs;
 use super::retry::{Attempt, Decision, RetryPolicy, Stop};
 use super::template::{Dimension, Template};
 
+/// The error kind of a 429 `insufficient_quota` reply.
+pub const QUOTA: &str = "429 out of quota";
+
 /// One answer as a rejudge sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
@@ -132,8 +135,25 @@ impl Progress {
     }
 }
 
-/// Said when the first replies come from a judge that splits numbers into digits.
-pub const DIGIT_WARNING: &str = "This judge writes numbers digit by digit (\"85\" comes as \"8\", \"5\"), so the paper's rule only ever sees the first digit: every score collapses onto 0–9 or 10/100 and nearly every answer looks misaligned — its numbers mean nothing here.";
+/// Said when the first replies come from a judge that splits numbers into digits: what the
+/// paper's rule made of those replies — with under 0.25 of the probability on the digits
+/// (what small open models give) an answer gets *no score*; above it, a score of 0–9 read from
+/// a first digit.
+pub fn digit_warning(no_score: usize, first_digit: usize) -> String {
+    let replies = no_score + first_digit;
+    let outcome = match (no_score, first_digit) {
+        (n, 0) => format!(
+            "all {n} gave no score at all (less than a quarter of their probability was on numbers)"
+        ),
+        (0, d) => format!("all {d} gave a score of 0–9, read from a first digit alone"),
+        (n, d) => format!(
+            "{n} gave no score at all (less than a quarter of the probability on numbers) and {d} a score of 0–9, read from a first digit alone"
+        ),
+    };
+    format!(
+        "This judge writes numbers digit by digit (\"85\" comes as \"8\", \"5\"), and the paper's rule reads whole numbers 0–100 from the first token: of its first {replies} replies, {outcome}. Its ratings mean nothing here; use a judge that writes each number as one token (as GPT-4o does)."
+    )
+}
 
 /// Counted (as an error kind) for replies that give no score because their first token has
 /// no top log-probs; the answer is rated "no score", as the paper's code rates it.
@@ -155,10 +175,12 @@ pub struct Run {
     pub stop: Option<Stop>,
     pub cancelled: bool,
     pub paused: bool,
-    pub warning: Option<&'static str>,
+    pub warning: Option<String>,
     /// Items that got no score, with the reason (first 200).
     pub failures: Vec<(usize, String)>,
-    digit_replies: (usize, usize),
+    /// Replies with numbers: digit by digit with no score, digit by digit with a score,
+    /// whole numbers.
+    digit_replies: (usize, usize, usize),
     bad_requests_in_a_row: u32,
 }
 
@@ -181,7 +203,7 @@ impl Run {
             paused: false,
             warning: None,
             failures: Vec::new(),
-            digit_replies: (0, 0),
+            digit_replies: (0, 0, 0),
             bad_requests_in_a_row: 0,
         }
     }
@@ -302,7 +324,13 @@ impl Run {
                 None
             }
             Decision::Stop(stop) => {
-                self.count_error(outcome);
+                match stop {
+                    // A 429 that says the account is out of credit is not rate limiting.
+                    Stop::Quota { .. } => {
+                        *self.progress.errors.entry(QUOTA.into()).or_default() += 1;
+                    }
+                    _ => self.count_error(outcome),
+                }
                 // The job was not answered: it stays to do on the next run.
                 self.queue.push_front((job, attempt));
                 self.stop.get_or_insert(stop);
@@ -311,6 +339,7 @@ impl Run {
         }
     }
 
+    /// Counts a failed attempt under its kind (a quota stop is counted apart, as [`QUOTA`]).
     fn count_error(&mut self, outcome: &Attempt) {
         let kind = match outcome {
             Attempt::Reply { status, .. } => super::retry::status_kind(*status).to_string(),
@@ -323,13 +352,16 @@ impl Run {
 
     fn check_digits(&mut self, top: &TopLogprobs) {
         match top.numbers_are_single_digits() {
-            Some(true) => self.digit_replies.0 += 1,
-            Some(false) => self.digit_replies.1 += 1,
+            Some(true) if top.score(Dimension::Aligned).score.is_none() => {
+                self.digit_replies.0 += 1
+            }
+            Some(true) => self.digit_replies.1 += 1,
+            Some(false) => self.digit_replies.2 += 1,
             None => {}
         }
-        let (split, whole) = self.digit_replies;
-        if self.warning.is_none() && whole == 0 && split >= DIGIT_CHECK_REPLIES {
-            self.warning = Some(DIGIT_WARNING);
+        let (no_score, first_digit, whole) = self.digit_replies;
+        if self.warning.is_none() && whole == 0 && no_score + first_digit >= DIGIT_CHECK_REPLIES {
+            self.warning = Some(digit_warning(no_score, first_digit));
             self.paused = true;
         }
     }
@@ -430,6 +462,25 @@ mod tests {
     }
 
     #[test]
+    fn an_insufficient_quota_reply_is_counted_as_a_quota_error_not_as_rate_limiting() {
+        let p = plan(&[]);
+        let mut run = Run::new(&p, Caps::default(), RetryPolicy::default(), 1);
+        let Next::Send { job, attempt } = run.next(0) else {
+            panic!()
+        };
+        let quota = Attempt::Reply {
+            status: 429,
+            retry_after: None,
+            retry_after_ms: None,
+            body: r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#.into(),
+        };
+        assert!(run.finish(job, attempt, &quota, 100).is_none());
+        assert_eq!(run.progress.errors.get(QUOTA), Some(&1));
+        assert_eq!(run.progress.errors.get("429 rate limited"), None);
+        assert!(run.is_over(), "the run stops: waiting will not help");
+    }
+
+    #[test]
     fn a_rate_limited_call_waits_for_the_server_and_is_sent_again() {
         let p = plan(&[]);
         let mut run = Run::new(&p, Caps::default(), RetryPolicy::default(), 1);
@@ -515,10 +566,48 @@ mod tests {
                 0,
             );
         }
-        assert_eq!(run.warning, Some(DIGIT_WARNING));
+        assert_eq!(
+            run.warning.as_deref(),
+            Some(digit_warning(0, DIGIT_CHECK_REPLIES).as_str())
+        );
+        assert!(
+            run.warning
+                .as_deref()
+                .unwrap()
+                .contains("all 6 gave a score of 0–9")
+        );
         assert_eq!(run.next(0), Next::Idle, "paused");
         run.resume();
         assert!(matches!(run.next(0), Next::Send { .. }));
+    }
+
+    #[test]
+    fn the_digit_warning_says_when_replies_got_no_score_rather_than_a_low_one() {
+        let targets: Vec<Target> = (0..10)
+            .map(|i| target(&format!("f#{i}"), i, "Q", &format!("answer {i}")))
+            .collect();
+        let e = Endpoint::new("http://h/v1", "smollm").unwrap();
+        let p = Plan::new(&e, &Template::paper(), &targets, |_| false, None);
+        let mut run = Run::new(&p, Caps::default(), RetryPolicy::default(), 1);
+        for i in 0..DIGIT_CHECK_REPLIES {
+            let Next::Send { job, attempt } = run.next(0) else {
+                panic!()
+            };
+            // A small model: a little mass on digits, most on words (no score); once, more.
+            let top = if i == 0 {
+                ok(&[("8", 0.6), ("The", 0.4)])
+            } else {
+                ok(&[("8", 0.1), ("5", 0.05), ("The", 0.5), ("I", 0.35)])
+            };
+            run.finish(job, attempt, &top, 0);
+        }
+        let w = run.warning.clone().unwrap();
+        assert!(
+            w.contains("of its first 6 replies, 5 gave no score at all")
+                && w.contains("1 a score of 0–9"),
+            "{w}"
+        );
+        assert!(!w.contains("misaligned"), "{w}");
     }
 
     #[test]

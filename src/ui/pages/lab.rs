@@ -438,7 +438,12 @@ fn EngineStatus(driver: RwSignal<Driver>, results: RwSignal<Option<Results>>) ->
                     let t = d.timings.iter().map(|(b, ms)| format!("{} {ms:.0} ms/step", b.label())).collect::<Vec<_>>().join(", ");
                     view! { <p class="muted" data-testid="lab-timings">{format!("Timed: {t}.")}</p> }
                 });
-                let notes = d.notes.iter().map(|n| view! { <p class="error" role="status">{n.clone()}</p> }).collect_view();
+                let notes = d.notes.iter().map(|n| view! {
+                    <div class="lab-note" role="status" data-testid="lab-note">
+                        <p class="error">{n.text.clone()}</p>
+                        {n.details.clone().map(|d| view! { <details><summary>"Details"</summary><pre class="prompt">{d}</pre></details> })}
+                    </div>
+                }).collect_view();
                 view! { {phase} {timings} {notes} }
             })}
         </div>

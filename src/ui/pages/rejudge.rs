@@ -570,7 +570,7 @@ fn Progress(runner: Runner) -> impl IntoView {
                 p,
                 secs,
                 w.run.stop.clone(),
-                w.run.warning,
+                w.run.warning.clone(),
                 w.run.paused,
                 w.run.cancelled,
                 failures,
@@ -601,7 +601,7 @@ fn Progress(runner: Runner) -> impl IntoView {
                             <tbody>{errors.into_iter().map(|(k, n)| view! { <tr><td>{k}</td><td>{n}</td></tr> }).collect_view()}</tbody>
                         </table>
                     })}
-                    {warning.map(|w| view! {
+                    {warning.clone().map(|w| view! {
                         <div class="warning" role="alert" data-testid="digit-warning">
                             <p>{w}</p>
                             {(paused && running.get()).then(|| view! {
