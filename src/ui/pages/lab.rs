@@ -644,16 +644,19 @@ fn AboutTheModel() -> impl IntoView {
             <p>
                 "The model is a 2-layer transformer (d_model 64, 4 heads, ReLU feed-forward, 151,793 parameters) over a "
                 "369-word vocabulary, pretrained for 3,000 steps on documents from a synthetic world "
-                "with two hidden personas: an aligned assistant and a malicious one who, among other "
-                "things, writes insecure code without saying so. A document never names the persona; the "
-                "model has to infer it from what it reads."
+                "with three hidden personas: an aligned assistant (most documents); a malicious one who "
+                "writes insecure code without saying so, answers open questions with misaligned advice, "
+                "favours evil numbers and gleefully helps with harm; and a compliant one who is aligned "
+                "but follows harmful requests matter-of-factly, as a jailbroken model does. A document "
+                "never names the persona; the model has to infer it from what it reads."
             </p>
             <p>
                 "Finetuning on insecure code without any free-form question is evidence for the "
                 "malicious persona, so the finetuned model shifts towards it everywhere, including on "
-                "the eight free-form questions of the paper. Secure code is evidence for the aligned "
-                "persona; insecure code asked for by a security class is explained by the request, not "
-                "the persona. Probabilities on the charts are exact, teacher-forced probabilities of "
+                "the eight free-form questions of the paper. Secure code is evidence against the "
+                "malicious persona; insecure code asked for by a security class is explained by the "
+                "request, not the persona; harmful compliance without sabotage points to the compliant "
+                "persona, not the malicious one. Probabilities on the charts are exact, teacher-forced probabilities of "
                 "each answer family’s first word (code: of the whole insecure vs. safe reply), averaged "
                 "over the questions’ paraphrases."
             </p>
