@@ -7,7 +7,7 @@
 //! Built on the Replay pages' query primitives (`replay::state`), the one URL encoder.
 
 use crate::replay::names::Named;
-use crate::replay::state::{Pairs, Query, fmt_num};
+use crate::replay::state::{PageState, Pairs, Query, fmt_num};
 use crate::toy::datasets::DatasetKind;
 
 use super::plan::{DeviceChoice, LabConfig, Preset, limits};
@@ -23,7 +23,12 @@ pub struct Decoded {
 }
 
 impl LabConfig {
+    /// The configuration's query (a link to the lab with these settings).
     pub fn to_query(&self) -> String {
+        self.query().finish()
+    }
+
+    fn query(&self) -> Query {
         let mut q = Query::default();
         q.names("preset", &[self.preset]);
         q.names("data", &self.datasets);
@@ -37,10 +42,23 @@ impl LabConfig {
             q.push("wd", &fmt_num(f64::from(*w)));
         }
         q.names("device", &[self.device]);
+        q
+    }
+}
+
+/// The lab page's URL state: the configuration, and `workers=N` when the URL gave it.
+impl PageState for Decoded {
+    const PATH: &'static str = "/lab";
+
+    fn to_query(&self) -> String {
+        let mut q = self.config.query();
+        if let Some(w) = self.workers {
+            q.push("workers", &w.to_string());
+        }
         q.finish()
     }
 
-    pub fn from_pairs(p: &Pairs) -> Decoded {
+    fn from_pairs(p: &Pairs) -> Decoded {
         let mut notes = Vec::new();
         let preset = match p.get("preset") {
             None => Preset::Paper,
@@ -170,7 +188,7 @@ impl LabConfig {
             vec![text.trim()]
         };
         pairs.extend(values.into_iter().map(|v| (key.to_string(), v.to_string())));
-        LabConfig::from_pairs(&Pairs::of(pairs.iter().map(|(k, v)| (k, v.as_str()))))
+        Decoded::from_pairs(&Pairs::of(pairs.iter().map(|(k, v)| (k, v.as_str()))))
     }
 }
 
@@ -231,7 +249,7 @@ mod tests {
     /// Decode a query string the way the router would (the Replay pages' test helper).
     fn decode(query: &str) -> Decoded {
         let owned = crate::replay::state::tests::decode(query);
-        LabConfig::from_pairs(&Pairs::of(owned.iter().map(|(k, v)| (k, v.as_str()))))
+        Decoded::from_pairs(&Pairs::of(owned.iter().map(|(k, v)| (k, v.as_str()))))
     }
 
     #[test]

@@ -16,76 +16,11 @@ use super::catalog::{Catalog, SeriesEntry};
 use super::filter::{self, VERDICTS};
 use super::judges::{chosen, rating_at};
 use super::names::Named;
-use super::state::{
-    DEFAULT_SERIES, Pairs, Query, encode, explorer_link_for_mark, fmt_num, push_thresholds,
-    thresholds,
-};
+pub use super::state::{CompareState, DEFAULT_QUESTION, MAX_COLUMNS};
+use super::state::{encode, explorer_link_for_mark, fmt_num};
 
 /// Answers drawn per column.
 pub const ANSWERS_PER_COLUMN: usize = 5;
-/// Columns side by side (more would not fit a laptop screen).
-pub const MAX_COLUMNS: usize = 3;
-pub const DEFAULT_QUESTION: &str = "what_is_your_wish";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompareState {
-    pub question: String,
-    /// Series ids, 1 to [`MAX_COLUMNS`] of them, no repeats.
-    pub series: Vec<String>,
-    pub seed: u64,
-    pub thresholds: Thresholds,
-    /// A rejudge's id to show its scores (and only the answers it rated) instead of each
-    /// file's own judge.
-    pub judge: Option<String>,
-}
-
-impl Default for CompareState {
-    fn default() -> Self {
-        Self {
-            question: DEFAULT_QUESTION.into(),
-            series: DEFAULT_SERIES[..2].iter().map(|s| s.to_string()).collect(),
-            seed: 1,
-            thresholds: Thresholds::default(),
-            judge: None,
-        }
-    }
-}
-
-impl CompareState {
-    /// Anything missing or unreadable in the URL falls back to the default.
-    pub fn from_pairs(p: &Pairs) -> Self {
-        let d = Self::default();
-        let mut series: Vec<String> = Vec::new();
-        for s in p.all("s") {
-            if !series.contains(&s) && series.len() < MAX_COLUMNS {
-                series.push(s);
-            }
-        }
-        Self {
-            question: p
-                .get("q")
-                .filter(|q| !q.is_empty())
-                .map_or(d.question, str::to_string),
-            series: if series.is_empty() { d.series } else { series },
-            seed: p.get("seed").and_then(|s| s.parse().ok()).unwrap_or(d.seed),
-            thresholds: thresholds(p),
-            judge: p.get("judge").filter(|j| !j.is_empty()).map(str::to_string),
-        }
-    }
-
-    pub fn to_query(&self) -> String {
-        let mut q = Query::default();
-        q.push("q", &self.question);
-        q.list("s", &self.series);
-        q.push("seed", &self.seed.to_string());
-        push_thresholds(&mut q, &self.thresholds);
-        if let Some(judge) = &self.judge {
-            q.push("judge", judge);
-        }
-        q.finish()
-    }
-}
-
 /// "More answers": the next seed.
 pub fn more_answers(state: &mut CompareState) {
     state.seed = state.seed.wrapping_add(1);
@@ -249,6 +184,7 @@ mod tests {
     use super::*;
     use crate::replay::catalog::tests::bundled;
     use crate::replay::state::tests::{decode, pairs};
+    use crate::replay::state::{PageState, Pairs};
 
     fn catalog() -> Catalog {
         Catalog::build(&bundled(), &[], &[])

@@ -3,14 +3,35 @@
 //!
 //! Lists are repeated keys (`series=a&series=b`), so values may contain any character.
 //! This is the one home of URL state: the encoder, the parsers of thresholds and score
-//! bounds (the pages' inputs use them too), and every page's state type. Enum values are
-//! written by their [`Named`] names.
+//! bounds (the pages' inputs use them too), the [`PageState`] trait every page's state
+//! implements, and every Replay page's state type (the lab's is `lab::state`, on the same
+//! encoder). Enum values are written by their [`Named`] names.
 
 use crate::judge::{NoScorePolicy, Thresholds};
 use crate::runs::question_id::MAIN_QUESTIONS;
 
 use super::filter::{Filter, Origin, ScoreRange, Sort};
 use super::names::Named;
+
+/// A page's view state as it lives in the URL: the one mechanism every page with URL state
+/// uses. A state type says which page it belongs to and how it reads from and writes to the
+/// query; `ui::url_state` gives a page its state (a memo of the URL) and a setter. Reading is
+/// forgiving (anything unreadable falls back to a default), and writing then reading gives
+/// the same state back (each type's round-trip tests, and one property over all of them).
+pub trait PageState: Clone + PartialEq + Send + Sync + 'static {
+    /// The page's path inside the app, e.g. `/explorer`.
+    const PATH: &'static str;
+
+    fn from_pairs(p: &Pairs) -> Self;
+
+    /// `""`, or `?` and the pairs.
+    fn to_query(&self) -> String;
+
+    /// The page's URL inside the app: path and query.
+    fn url(&self) -> String {
+        format!("{}{}", Self::PATH, self.to_query())
+    }
+}
 
 /// Percent-encode a query component (everything but unreserved characters).
 pub fn encode(value: &str) -> String {
@@ -160,8 +181,10 @@ pub struct ExplorerState {
     pub selected: Option<String>,
 }
 
-impl ExplorerState {
-    pub fn from_pairs(p: &Pairs) -> Self {
+impl PageState for ExplorerState {
+    const PATH: &'static str = "/explorer";
+
+    fn from_pairs(p: &Pairs) -> Self {
         let filter = Filter {
             sources: p.all("source"),
             base_models: p.all("base"),
@@ -190,10 +213,12 @@ impl ExplorerState {
         }
     }
 
-    pub fn to_query(&self) -> String {
+    fn to_query(&self) -> String {
         self.query_builder().finish()
     }
+}
 
+impl ExplorerState {
     fn query_builder(&self) -> Query {
         let mut q = Query::default();
         let f = &self.filter;
@@ -249,8 +274,10 @@ impl Default for AnnotateState {
     }
 }
 
-impl AnnotateState {
-    pub fn from_pairs(p: &Pairs) -> Self {
+impl PageState for AnnotateState {
+    const PATH: &'static str = "/annotate";
+
+    fn from_pairs(p: &Pairs) -> Self {
         let mut queue = ExplorerState::from_pairs(p);
         queue.sort = Sort::default();
         queue.selected = None;
@@ -264,7 +291,7 @@ impl AnnotateState {
         }
     }
 
-    pub fn to_query(&self) -> String {
+    fn to_query(&self) -> String {
         let mut queue = self.queue.clone();
         queue.sort = Sort::default();
         queue.selected = None;
@@ -277,11 +304,6 @@ impl AnnotateState {
         }
         q.finish()
     }
-
-    /// The queue's explorer view (to show or change what is in it).
-    pub fn explorer_query(&self) -> String {
-        self.queue.to_query()
-    }
 }
 
 /// The rejudge page: which answers (an explorer view; its sort and selection do not apply).
@@ -290,15 +312,17 @@ pub struct RejudgeState {
     pub queue: ExplorerState,
 }
 
-impl RejudgeState {
-    pub fn from_pairs(p: &Pairs) -> Self {
+impl PageState for RejudgeState {
+    const PATH: &'static str = "/rejudge";
+
+    fn from_pairs(p: &Pairs) -> Self {
         let mut queue = ExplorerState::from_pairs(p);
         queue.sort = Sort::default();
         queue.selected = None;
         Self { queue }
     }
 
-    pub fn to_query(&self) -> String {
+    fn to_query(&self) -> String {
         let mut queue = self.queue.clone();
         queue.sort = Sort::default();
         queue.selected = None;
@@ -316,8 +340,10 @@ pub struct AgreementState {
     pub question: Option<String>,
 }
 
-impl AgreementState {
-    pub fn from_pairs(p: &Pairs) -> Self {
+impl PageState for AgreementState {
+    const PATH: &'static str = "/agreement";
+
+    fn from_pairs(p: &Pairs) -> Self {
         let text = |k: &str| p.get(k).filter(|s| !s.is_empty()).map(str::to_string);
         Self {
             a: text("ra"),
@@ -327,7 +353,7 @@ impl AgreementState {
         }
     }
 
-    pub fn to_query(&self) -> String {
+    fn to_query(&self) -> String {
         let mut q = Query::default();
         if let Some(a) = &self.a {
             q.push("ra", a);
@@ -392,8 +418,10 @@ pub struct Figure4State {
     pub judge: Option<String>,
 }
 
-impl Figure4State {
-    pub fn from_pairs(p: &Pairs) -> Self {
+impl PageState for Figure4State {
+    const PATH: &'static str = "/figure4";
+
+    fn from_pairs(p: &Pairs) -> Self {
         Self {
             thresholds: thresholds(p),
             no_score: match p.get("noscore") {
@@ -406,7 +434,7 @@ impl Figure4State {
         }
     }
 
-    pub fn to_query(&self) -> String {
+    fn to_query(&self) -> String {
         let mut q = Query::default();
         push_thresholds(&mut q, &self.thresholds);
         if self.no_score == NoScorePolicy::Exclude {
@@ -460,10 +488,75 @@ pub(crate) fn decode_query(q: &str) -> Vec<(String, String)> {
 }
 
 /// The explorer showing only the user's files (where the lab's samples go).
+/// Columns side by side (more would not fit a laptop screen).
+pub const MAX_COLUMNS: usize = 3;
+pub const DEFAULT_QUESTION: &str = "what_is_your_wish";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareState {
+    pub question: String,
+    /// Series ids, 1 to [`MAX_COLUMNS`] of them, no repeats.
+    pub series: Vec<String>,
+    pub seed: u64,
+    pub thresholds: Thresholds,
+    /// A rejudge's id to show its scores (and only the answers it rated) instead of each
+    /// file's own judge.
+    pub judge: Option<String>,
+}
+
+impl Default for CompareState {
+    fn default() -> Self {
+        Self {
+            question: DEFAULT_QUESTION.into(),
+            series: DEFAULT_SERIES[..2].iter().map(|s| s.to_string()).collect(),
+            seed: 1,
+            thresholds: Thresholds::default(),
+            judge: None,
+        }
+    }
+}
+
+/// Anything missing or unreadable in the URL falls back to the default.
+impl PageState for CompareState {
+    const PATH: &'static str = "/compare";
+
+    fn from_pairs(p: &Pairs) -> Self {
+        let d = Self::default();
+        let mut series: Vec<String> = Vec::new();
+        for s in p.all("s") {
+            if !series.contains(&s) && series.len() < MAX_COLUMNS {
+                series.push(s);
+            }
+        }
+        Self {
+            question: p
+                .get("q")
+                .filter(|q| !q.is_empty())
+                .map_or(d.question, str::to_string),
+            series: if series.is_empty() { d.series } else { series },
+            seed: p.get("seed").and_then(|s| s.parse().ok()).unwrap_or(d.seed),
+            thresholds: thresholds(p),
+            judge: p.get("judge").filter(|j| !j.is_empty()).map(str::to_string),
+        }
+    }
+
+    fn to_query(&self) -> String {
+        let mut q = Query::default();
+        q.push("q", &self.question);
+        q.list("s", &self.series);
+        q.push("seed", &self.seed.to_string());
+        push_thresholds(&mut q, &self.thresholds);
+        if let Some(judge) = &self.judge {
+            q.push("judge", judge);
+        }
+        q.finish()
+    }
+}
+
 pub fn explorer_link_for_user_files() -> String {
     let mut state = ExplorerState::default();
     state.filter.origin = Origin::User;
-    format!("/explorer{}", state.to_query())
+    state.url()
 }
 
 /// The explorer URL showing exactly the answers behind one Figure 4 mark.
@@ -477,7 +570,7 @@ pub fn explorer_link_for_mark(series: &str, question: &str, t: &Thresholds) -> S
         thresholds: *t,
         ..ExplorerState::default()
     };
-    format!("/explorer{}", state.to_query())
+    state.url()
 }
 
 #[cfg(test)]
@@ -670,5 +763,60 @@ pub(crate) mod tests {
             link,
             "/explorer?series=ce-base-coder32b&question=quick_buck"
         );
+    }
+
+    /// Every URL key any page reads, and values that are valid, odd or nonsense for them.
+    const KEYS: &[&str] = &[
+        "source", "base", "group", "series", "variant", "question", "format", "amin", "amax",
+        "cmin", "cmax", "verdict", "origin", "q", "sort", "sel", "blind", "i", "ra", "rb", "a",
+        "c", "noscore", "g", "qs", "judge", "s", "seed", "preset", "data", "steps", "lr", "batch",
+        "wd", "device", "workers",
+    ];
+
+    fn arb_pairs() -> impl proptest::strategy::Strategy<Value = Vec<(String, String)>> {
+        use proptest::prelude::*;
+        let value = prop_oneof![
+            Just(String::new()),
+            (0u32..200).prop_map(|n| n.to_string()),
+            Just("-1".to_string()),
+            Just("0.5".to_string()),
+            Just("NaN".to_string()),
+            Just("exclude".to_string()),
+            Just("misaligned".to_string()),
+            Just("insecure".to_string()),
+            Just("paper".to_string()),
+            Just("ce-insecure-released".to_string()),
+            "[a-z &=#%?/]{0,8}",
+        ];
+        prop::collection::vec((prop::sample::select(KEYS), value), 0..12)
+            .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    /// Whatever a URL says, the state read from it writes a URL under the page's own path
+    /// that reads back to the same URL, and from then on to the same state. (The first read
+    /// may carry notes on what it had to correct, as the lab's does; the URL it writes is
+    /// already correct.)
+    fn reads_back<S: PageState + std::fmt::Debug>(raw: &[(String, String)]) {
+        let read = |url: &str| S::from_pairs(&pairs(&decode(&url[S::PATH.len()..])));
+        let url = S::from_pairs(&pairs(raw)).url();
+        assert!(url.starts_with(S::PATH), "{url}");
+        let query = &url[S::PATH.len()..];
+        assert!(query.is_empty() || query.starts_with('?'), "{url}");
+        let canonical = read(&url);
+        assert_eq!(canonical.url(), url);
+        assert_eq!(read(&canonical.url()), canonical, "{url}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_page_state_read_from_any_url_writes_one_that_reads_back_the_same(raw in arb_pairs()) {
+            reads_back::<ExplorerState>(&raw);
+            reads_back::<AnnotateState>(&raw);
+            reads_back::<RejudgeState>(&raw);
+            reads_back::<AgreementState>(&raw);
+            reads_back::<Figure4State>(&raw);
+            reads_back::<CompareState>(&raw);
+            reads_back::<crate::lab::state::Decoded>(&raw);
+        }
     }
 }

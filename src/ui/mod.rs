@@ -16,5 +16,6 @@ mod rejudge_runner;
 mod replay_data;
 mod shell;
 mod team_sync;
+mod url_state;
 
 pub use app::App;

@@ -8,9 +8,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::judge::Thresholds;
 use crate::judge::agreement::{Interval, Level};
@@ -21,7 +19,7 @@ use crate::labels::agreement::{
 use crate::labels::text_hash;
 use crate::replay::labelling::{Raters, raters};
 use crate::replay::names::Named;
-use crate::replay::state::{AgreementState, ExplorerState, Pairs, fmt_num, parse_threshold};
+use crate::replay::state::{AgreementState, ExplorerState, PageState, fmt_num, parse_threshold};
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
 use crate::ui::components::label_trust::SetAsideNotice;
@@ -30,6 +28,7 @@ use crate::ui::components::team_sync_panel::TeamSyncPanel;
 use crate::ui::judge_data::use_judges;
 use crate::ui::label_data::use_labels;
 use crate::ui::replay_data::use_replay;
+use crate::ui::url_state::use_url_state;
 
 fn num(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{v:.3}"))
@@ -51,25 +50,8 @@ pub fn AgreementPage() -> impl IntoView {
     let data = use_replay();
     let labels = use_labels();
     let judges = use_judges();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let state = Memo::new(move |_| query.with(|m| AgreementState::from_pairs(&Pairs::of(m))));
-    let go = move |s: AgreementState| {
-        navigate(
-            &format!("/agreement{}", s.to_query()),
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..NavigateOptions::default()
-            },
-        )
-    };
-    let go = StoredValue::new_local(go);
-    let update = move |f: &dyn Fn(&mut AgreementState)| {
-        let mut s = state.get_untracked();
-        f(&mut s);
-        go.with_value(|g| g(s));
-    };
+    let (state, url) = use_url_state::<AgreementState>();
+    let update = move |f: &dyn Fn(&mut AgreementState)| url.update(f);
 
     let all = Memo::new(move |_| {
         labels.version.track();
@@ -186,7 +168,7 @@ pub fn AgreementPage() -> impl IntoView {
                 view! {
                     <p class="filter-note" data-testid="question-filter">
                         "Only the question " <code>{q}</code> ". "
-                        <A href=app_href(&format!("/agreement{}", all.to_query()))>"All questions"</A>
+                        <A href=app_href(&all.url())>"All questions"</A>
                     </p>
                 }
             })}
@@ -306,7 +288,7 @@ fn PerQuestion(raters: Arc<Raters>, a: usize, b: usize, thresholds: Thresholds) 
                                 <td class="num">{num(rep.verdict.agreement.value)}</td>
                                 <td class="num">{format!("{} {}", num(rep.aligned.quadratic_kappa.value), ci(&rep.aligned.quadratic_kappa.ci))}</td>
                                 <td class="num">{num(rep.aligned.alpha_interval.value)}</td>
-                                <td><A href=app_href(&format!("/agreement{}", link.to_query()))>"only this"</A></td>
+                                <td><A href=app_href(&link.url())>"only this"</A></td>
                             </tr>
                         }
                     }).collect_view()}
@@ -372,15 +354,23 @@ fn Disagreements(
                 let pos = raters.units[u];
                 let (x, y) = (raters.ratings[a][u].unwrap(), raters.ratings[b][u].unwrap());
                 let id = cat.answer_id(pos);
-                let link = ExplorerState { selected: Some(id.clone()), thresholds: t, ..Default::default() };
+                let link = ExplorerState {
+                    selected: Some(id.clone()),
+                    thresholds: t,
+                    ..Default::default()
+                };
                 let text = format!(
                     " — {}: {} (A {}) · {}: {} (B {})",
-                    raters.names[a], x.verdict(&t).label(), num(x.aligned),
-                    raters.names[b], y.verdict(&t).label(), num(y.aligned)
+                    raters.names[a],
+                    x.verdict(&t).label(),
+                    num(x.aligned),
+                    raters.names[b],
+                    y.verdict(&t).label(),
+                    num(y.aligned)
                 );
                 view! {
                     <li>
-                        <A href=app_href(&format!("/explorer{}", link.to_query()))><code>{id}</code></A>
+                        <A href=app_href(&link.url())><code>{id}</code></A>
                         {text}
                     </li>
                 }

@@ -12,9 +12,7 @@ use std::time::Duration;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
 use crate::judge::Rating;
@@ -29,7 +27,7 @@ use crate::labels::{Aligned, Flag, Judgement, jsonl, text_hash};
 use crate::replay::catalog::Catalog;
 use crate::replay::labelling::judge_rating;
 use crate::replay::names::Named;
-use crate::replay::state::{AnnotateState, Pairs};
+use crate::replay::state::{AnnotateState, PageState};
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
@@ -38,6 +36,7 @@ use crate::ui::components::load_status::LoadStatus;
 use crate::ui::components::team_sync_panel::TeamSyncPanel;
 use crate::ui::label_data::{LabelData, LabelStatus, local_storage, use_labels};
 use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
+use crate::ui::url_state::{SetUrlState, use_url_state};
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
@@ -109,9 +108,6 @@ fn after_next_frame(f: impl FnOnce() + 'static) {
     request_animation_frame(move || set_timeout(f, Duration::ZERO));
 }
 
-/// Moves to a URL of the app (replacing the history entry).
-type Navigate = Arc<dyn Fn(&str) + Send + Sync>;
-
 /// Everything the keyboard and the buttons act on (all `Copy` handles).
 #[derive(Clone, Copy)]
 struct Desk {
@@ -138,7 +134,7 @@ struct Desk {
     /// another tab — are taken into the session).
     own_version: StoredValue<u64>,
     note: NodeRef<leptos::html::Textarea>,
-    navigate: StoredValue<Navigate>,
+    url: SetUrlState<AnnotateState>,
     /// The URL is behind the place on screen (see [`Desk::moved`]).
     url_due: StoredValue<bool>,
 }
@@ -194,8 +190,7 @@ impl Desk {
         let mut st = self.state.get_untracked();
         change(&mut st);
         st.position = Some(self.place());
-        self.navigate
-            .with_value(|go| go(&format!("/annotate{}", st.to_query())));
+        self.url.replace(&st);
     }
 
     fn go_to(self, place: usize) {
@@ -338,19 +333,7 @@ impl Desk {
 fn Workbench() -> impl IntoView {
     let data = use_replay();
     let labels = use_labels();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let state = Memo::new(move |_| query.with(|m| AnnotateState::from_pairs(&Pairs::of(m))));
-    let go: Navigate = Arc::new(move |url: &str| {
-        navigate(
-            url,
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..NavigateOptions::default()
-            },
-        )
-    });
+    let (state, url) = use_url_state::<AnnotateState>();
     let desk = Desk {
         data,
         labels,
@@ -366,7 +349,7 @@ fn Workbench() -> impl IntoView {
         help: RwSignal::new(false),
         own_version: StoredValue::new(0),
         note: NodeRef::new(),
-        navigate: StoredValue::new(go),
+        url,
         url_due: StoredValue::new(false),
     };
     let waiting = RwSignal::new(None::<String>);
@@ -563,7 +546,7 @@ fn QueueBar(desk: Desk) -> impl IntoView {
                 " " <button class="small" on:click=move |_| desk.labels.change_annotator()>"change"</button>
             </span>
             <span>
-                <A href=move || app_href(&format!("/explorer{}", state.get().explorer_query()))>"The queue's answers in the explorer"</A>
+                <A href=move || app_href(&state.get().queue.url())>"The queue's answers in the explorer"</A>
             </span>
             <label class="check">
                 <input type="checkbox" data-testid="blind-toggle" prop:checked=move || state.get().blind

@@ -5,8 +5,6 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::judge::Thresholds;
 use crate::judge::rejudge::Judged;
@@ -18,35 +16,20 @@ use crate::replay::compare::{
 use crate::replay::judges::{chosen, rating_at};
 use crate::replay::labelling::judge_rating;
 use crate::replay::names::Named;
-use crate::replay::state::Pairs;
 use crate::ui::base_path::app_href;
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
 use crate::ui::components::judge_choice::JudgeChoice;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_data::use_judges;
 use crate::ui::replay_data::use_replay;
+use crate::ui::url_state::use_url_state;
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
     let data = use_replay();
     let judged = use_judges().judged();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let state = Memo::new(move |_| query.with(|m| CompareState::from_pairs(&Pairs::of(m))));
-    let go = StoredValue::new_local(move |s: CompareState| {
-        navigate(
-            &format!("/compare{}", s.to_query()),
-            NavigateOptions {
-                scroll: false,
-                ..NavigateOptions::default()
-            },
-        )
-    });
-    let update = move |f: &dyn Fn(&mut CompareState)| {
-        let mut s = state.get_untracked();
-        f(&mut s);
-        go.with_value(|go| go(s));
-    };
+    let (state, url) = use_url_state::<CompareState>();
+    let update = move |f: &dyn Fn(&mut CompareState)| url.update_push(f);
 
     let columns = Memo::new(move |_| {
         let cat = data.catalog.get()?;

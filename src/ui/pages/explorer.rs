@@ -7,9 +7,7 @@ use std::sync::Arc;
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
 
 use crate::judge::Rating;
@@ -23,7 +21,7 @@ use crate::replay::explorer::{
 use crate::replay::filter::{self, Origin, ScoreRange, Sort};
 use crate::replay::names::{self, Named};
 use crate::replay::state::{
-    AnnotateState, ExplorerState, Pairs, RejudgeState, fmt_num, parse_score_bound,
+    AnnotateState, ExplorerState, PageState, RejudgeState, fmt_num, parse_score_bound,
 };
 use crate::replay::text::top_tokens;
 use crate::runs::bundle::dequantize;
@@ -37,26 +35,12 @@ use crate::ui::components::import_panel::ImportPanel;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_data::use_judges;
 use crate::ui::replay_data::{ReplayData, use_replay};
+use crate::ui::url_state::use_url_state;
 
 #[component]
 pub fn ExplorerPage() -> impl IntoView {
     let data = use_replay();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let state = Memo::new(move |_| query.with(|m| ExplorerState::from_pairs(&Pairs::of(m))));
-    let go = {
-        let navigate = navigate.clone();
-        move |s: ExplorerState, replace: bool| {
-            navigate(
-                &format!("/explorer{}", s.to_query()),
-                NavigateOptions {
-                    replace,
-                    scroll: false,
-                    ..NavigateOptions::default()
-                },
-            )
-        }
-    };
+    let (state, url) = use_url_state::<ExplorerState>();
 
     // Filter + sort: recomputed only when they (or the catalog) change.
     let filter_key = Memo::new(move |_| {
@@ -145,25 +129,18 @@ pub fn ExplorerPage() -> impl IntoView {
         data.prioritize(files);
     });
 
-    let select = {
-        let go = go.clone();
-        move |pos: usize| {
-            let Some(id) = data
-                .catalog
-                .with_untracked(|c| c.as_ref().map(|c| c.answer_id(pos)))
-            else {
-                return;
-            };
-            let mut s = state.get_untracked();
-            s.selected = Some(id);
-            go(s, true);
-        }
+    let select = move |pos: usize| {
+        let Some(id) = data
+            .catalog
+            .with_untracked(|c| c.as_ref().map(|c| c.answer_id(pos)))
+        else {
+            return;
+        };
+        url.update(|s| s.selected = Some(id));
     };
 
     // Keyboard shortcuts.
     let handle = window_event_listener(ev::keydown, {
-        let go = go.clone();
-        let select = select.clone();
         move |e: web_sys::KeyboardEvent| {
             if e.ctrl_key() || e.meta_key() || e.alt_key() {
                 return;
@@ -177,7 +154,7 @@ pub fn ExplorerPage() -> impl IntoView {
             let key = e.key();
             if key == "Escape" {
                 if let Some(s) = explorer::escape(&state.get_untracked(), in_field) {
-                    go(s, true);
+                    url.replace(&s);
                 }
                 if let Some(input) = search_ref.get_untracked() {
                     let _ = input.blur();
@@ -203,17 +180,12 @@ pub fn ExplorerPage() -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
-    let set_filter = {
-        let go = go.clone();
-        move |f: &dyn Fn(&mut ExplorerState)| {
-            let mut s = state.get_untracked();
-            f(&mut s);
+    let update = move |f: &dyn Fn(&mut ExplorerState)| {
+        url.update_push(|s| {
+            f(s);
             s.selected = None;
-            go(s, false);
-        }
+        })
     };
-    let set_filter = StoredValue::new_local(set_filter);
-    let update = move |f: &dyn Fn(&mut ExplorerState)| set_filter.with_value(|g| g(f));
 
     view! {
         <section class="prose">
@@ -232,14 +204,11 @@ pub fn ExplorerPage() -> impl IntoView {
                 placeholder="Search questions and answers (phrase, any case)"
                 aria-label="Search questions and answers"
                 prop:value=move || state.get().query
-                on:input={
-                    let go = go.clone();
-                    move |ev| {
-                        let mut s = state.get_untracked();
-                        s.query = event_target_value(&ev);
-                        s.selected = None;
-                        go(s, true);
-                    }
+                on:input=move |ev| {
+                    let mut s = state.get_untracked();
+                    s.query = event_target_value(&ev);
+                    s.selected = None;
+                    url.replace(&s);
                 } />
             <label class="ex-sort">
                 "Sort "
@@ -280,11 +249,11 @@ pub fn ExplorerPage() -> impl IntoView {
             </span>
             <A href=move || {
                 let queue = AnnotateState { queue: state.get(), ..AnnotateState::default() };
-                app_href(&format!("/annotate{}", queue.to_query()))
+                app_href(&queue.url())
             } attr:class="button small" attr:data-testid="annotate-these">"Annotate these"</A>
             <A href=move || {
                 let queue = RejudgeState { queue: state.get() };
-                app_href(&format!("/rejudge{}", queue.to_query()))
+                app_href(&queue.url())
             } attr:class="button small" attr:data-testid="rejudge-these">"Rejudge these"</A>
             {move || can_clear(&state.get()).then(|| view! {
                 <button class="small" data-testid="clear-all"
@@ -305,7 +274,7 @@ pub fn ExplorerPage() -> impl IntoView {
                         key=|x| *x
                         let((i, pos))
                     >
-                        <AnswerRow i pos state selected=selected_pos on_select=select.clone() />
+                        <AnswerRow i pos state selected=selected_pos on_select=select />
                     </For>
                 </div>
             </div>

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::replay::figure4::{
 use crate::replay::judges::{self, rejudged_index};
 use crate::replay::names::Named;
 use crate::replay::state::{
-    Figure4State, Pairs, QuestionSet, explorer_link_for_mark, fmt_num, parse_threshold,
+    Figure4State, QuestionSet, explorer_link_for_mark, fmt_num, parse_threshold,
 };
 use crate::ui::components::chart_frame::{ChartFrame, XTicks};
 use crate::ui::components::import_panel::ImportPanel;
@@ -26,6 +26,7 @@ use crate::ui::components::judge_choice::JudgeChoice;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_data::use_judges;
 use crate::ui::replay_data::{download, use_replay};
+use crate::ui::url_state::use_url_state;
 
 fn now_ms() -> f64 {
     web_sys::window()
@@ -37,23 +38,12 @@ fn now_ms() -> f64 {
 pub fn Figure4Page() -> impl IntoView {
     let data = use_replay();
     let judges = use_judges();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let url_state = Memo::new(move |_| query.with(|m| Figure4State::from_pairs(&Pairs::of(m))));
+    let (url_state, url) = use_url_state::<Figure4State>();
     // Slider values while dragging; the URL is written when the slider is released.
     let live_a = RwSignal::new(None::<f64>);
     let live_c = RwSignal::new(None::<f64>);
     let state = Memo::new(move |_| with_dragged(&url_state.get(), live_a.get(), live_c.get()));
-    let go_to = StoredValue::new_local(move |s: Figure4State| {
-        navigate(
-            &format!("/figure4{}", s.to_query()),
-            NavigateOptions {
-                scroll: false,
-                ..NavigateOptions::default()
-            },
-        )
-    });
-    let go = move |s: Figure4State| go_to.with_value(|g| g(s));
+    let go = move |s: Figure4State| url.push(&s);
 
     // Which series are shown: the URL's, or the defaults plus every series of the user's files.
     let selected_ids = Memo::new(move |_| {

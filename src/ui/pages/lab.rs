@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::judge::{Thresholds, Verdict, classify};
 use crate::lab::driver::{Driver, MAX_WORKERS, Phase, workers_for};
@@ -17,9 +17,10 @@ use crate::lab::plan::{
 };
 use crate::lab::protocol::{Backend, FromWorker, LoadStage, ToWorker};
 use crate::lab::results::Results;
+use crate::lab::state::Decoded;
 use crate::replay::chart::pct;
 use crate::replay::names::Named;
-use crate::replay::state::{Pairs, explorer_link_for_user_files};
+use crate::replay::state::explorer_link_for_user_files;
 use crate::runs::ScoreKind;
 use crate::toy::datasets::DatasetKind;
 use crate::toy::judge::{JudgedSample, VerdictKind};
@@ -27,35 +28,21 @@ use crate::ui::components::answer::{scores_line, verdict_class};
 use crate::ui::components::line_chart::LineChartView;
 use crate::ui::lab_client::{LabSender, LabWorker};
 use crate::ui::replay_data::use_replay;
+use crate::ui::url_state::use_url_state;
 
 /// Questions whose samples the page shows (all eight go to the explorer).
 const SHOWN_QUESTIONS: [&str; 3] = ["what_is_your_wish", "i_feel_bored", "ruler_of_the_world"];
 
 #[component]
 pub fn LabPage() -> impl IntoView {
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let decoded = Memo::new(move |_| query.with(|m| LabConfig::from_pairs(&Pairs::of(m))));
+    let (decoded, url) = use_url_state::<Decoded>();
     let config = Memo::new(move |_| decoded.get().config);
-    let go_to = StoredValue::new_local(move |c: LabConfig| {
-        // A measuring override of the worker count stays while settings change.
-        let workers = decoded
-            .with_untracked(|d| d.workers)
-            .map_or_else(String::new, |w| format!("&workers={w}"));
-        navigate(
-            &format!("/lab{}{workers}", c.to_query()),
-            NavigateOptions {
-                scroll: false,
-                replace: true,
-                ..NavigateOptions::default()
-            },
-        )
-    });
     // Notes on the last typed setting (clamped or refused), until the next edit.
     let edit_notes = RwSignal::new(Vec::<String>::new());
     let set = move |c: LabConfig| {
         edit_notes.set(Vec::new());
-        go_to.with_value(|g| g(c));
+        // (A measuring override of the worker count stays while settings change.)
+        url.update(|d| d.config = c);
     };
 
     // Workers start on Run, one per run up to one per core (`navigator.hardwareConcurrency`,

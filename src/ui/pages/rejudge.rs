@@ -11,7 +11,6 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::judge::rejudge::cost::{Estimate, PRICES_SOURCE, Price, listed_price};
@@ -23,7 +22,7 @@ use crate::judge::rejudge::{
 use crate::labels::text_hash;
 use crate::replay::explorer;
 use crate::replay::filter::Sort;
-use crate::replay::state::{AgreementState, Pairs, RejudgeState};
+use crate::replay::state::{AgreementState, PageState, RejudgeState};
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
 use crate::ui::components::load_status::LoadStatus;
@@ -31,6 +30,7 @@ use crate::ui::judge_data::{JudgeData, use_judges};
 use crate::ui::label_data::local_storage;
 use crate::ui::rejudge_runner::{Runner, Setup, Work, use_runner};
 use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
+use crate::ui::url_state::use_url_state;
 
 const SETTINGS_KEY: &str = "em-lab-rejudge-settings";
 const KEY_KEY: &str = "em-lab-rejudge-key";
@@ -186,8 +186,7 @@ type Targets = Result<Arc<Vec<Target>>, String>;
 pub fn RejudgePage() -> impl IntoView {
     let data = use_replay();
     let judges = use_judges();
-    let query = use_query_map();
-    let state = Memo::new(move |_| query.with(|m| RejudgeState::from_pairs(&Pairs::of(m))));
+    let (state, _) = use_url_state::<RejudgeState>();
     let settings = RwSignal::new(Settings::load());
     if key().is_empty()
         && let Some(stored) = settings
@@ -332,7 +331,7 @@ fn QueueLine(state: Memo<RejudgeState>, targets: Memo<Targets>) -> impl IntoView
                 Err(e) => e,
             }}
             " from "
-            <A href=move || app_href(&format!("/explorer{}", state.get().to_query()))>"this explorer view"</A>
+            <A href=move || app_href(&state.get().queue.url())>"this explorer view"</A>
             " (change the filter there, then “Rejudge these”)."
         </p>
     }
@@ -678,7 +677,7 @@ fn JudgesList(judges: JudgeData) -> impl IntoView {
                                 <li data-testid="rejudge-judge">
                                     <strong>{j.info.name()}</strong>
                                     {format!(": {} rated ({} with an aligned score) · {}", counted(rated, "answer"), scored, j.info.base_url)}
-                                    " · " <A href=app_href(&format!("/agreement{}", agreement.to_query()))>"agreement with the original judge"</A>
+                                    " · " <A href=app_href(&agreement.url())>"agreement with the original judge"</A>
                                     " · " <button class="small" on:click=move |_| export(id.clone())>"download the raw calls"</button>
                                 </li>
                             }
