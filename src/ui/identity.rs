@@ -205,7 +205,7 @@ pub async fn load() -> Result<(Option<Identity>, KeyRing), String> {
         }
     }
     if identity.is_none() {
-        let storage = super::label_data::local_storage();
+        let storage = super::browser::local_storage();
         let old = storage
             .as_ref()
             .and_then(|s| s.get_item(OLD_NAME_KEY).ok().flatten())

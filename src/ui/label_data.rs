@@ -41,11 +41,6 @@ pub struct LabelData {
     started: StoredValue<bool>,
 }
 
-/// This browser's localStorage (the app's small settings: sync settings, queues).
-pub fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 pub fn provide_label_data() {
     provide_context(LabelData {
         status: RwSignal::new(LabelStatus::Loading),

@@ -2,6 +2,7 @@
 
 mod app;
 mod base_path;
+mod browser;
 mod components;
 mod idb;
 mod identity;

@@ -16,13 +16,9 @@ use leptos::task::spawn_local;
 
 use crate::judge::rejudge::{CallRecord, Endpoint, JudgeInfo, Next, Plan, Run, Target, Template};
 
+use super::browser::{now_ms as now, sleep_ms};
 use super::judge_client;
 use super::judge_data::JudgeData;
-use super::replay_data::sleep_ms;
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
-}
 
 /// A run and what it was planned from.
 pub struct Work {

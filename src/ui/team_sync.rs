@@ -17,8 +17,8 @@ use web_sys::RequestCredentials;
 
 use crate::labels::sync::{Replica, Settings, SyncStatus};
 
-use super::label_data::{LabelData, LabelStatus, local_storage};
-use super::replay_data::{sleep_ms, yield_now};
+use super::browser::{local_storage, now_ms, sleep_ms, yield_now};
+use super::label_data::{LabelData, LabelStatus};
 
 const SETTINGS_KEY: &str = "em-lab-sync";
 /// Pages of `_changes` and batches of `_bulk_docs`.
@@ -373,9 +373,7 @@ impl TeamSync {
             });
         }
         Ok(if pending == 0 {
-            SyncStatus::Synced {
-                at: js_sys::Date::now() as u64,
-            }
+            SyncStatus::Synced { at: now_ms() }
         } else {
             SyncStatus::Pending { labels: pending }
         })

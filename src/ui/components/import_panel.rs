@@ -6,7 +6,8 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::ui::replay_data::{files_of, use_replay};
+use crate::ui::browser::files_of;
+use crate::ui::replay_data::use_replay;
 
 #[component]
 pub fn ImportPanel() -> impl IntoView {

@@ -30,17 +30,14 @@ use crate::replay::names::Named;
 use crate::replay::state::{AnnotateState, PageState};
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
+use crate::ui::browser::{download, files_of, local_storage, now_ms as now, read_file};
 use crate::ui::components::answer::{answer_body, scores_line, verdict_class};
 use crate::ui::components::label_trust::SetAsideNotice;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::components::team_sync_panel::TeamSyncPanel;
-use crate::ui::label_data::{LabelData, LabelStatus, local_storage, use_labels};
-use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
+use crate::ui::label_data::{LabelData, LabelStatus, use_labels};
+use crate::ui::replay_data::{ReplayData, use_replay};
 use crate::ui::url_state::{SetUrlState, use_url_state};
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
-}
 
 #[component]
 pub fn AnnotatePage() -> impl IntoView {

@@ -20,12 +20,13 @@ use crate::replay::names::Named;
 use crate::replay::state::{
     Figure4State, QuestionSet, explorer_link_for_mark, fmt_num, parse_threshold,
 };
+use crate::ui::browser::download;
 use crate::ui::components::chart_frame::{ChartFrame, XTicks};
 use crate::ui::components::import_panel::ImportPanel;
 use crate::ui::components::judge_choice::JudgeChoice;
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_data::use_judges;
-use crate::ui::replay_data::{download, use_replay};
+use crate::ui::replay_data::use_replay;
 use crate::ui::url_state::use_url_state;
 
 fn now_ms() -> f64 {

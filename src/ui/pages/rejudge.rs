@@ -25,11 +25,11 @@ use crate::replay::filter::Sort;
 use crate::replay::state::{AgreementState, PageState, RejudgeState};
 use crate::replay::text::counted;
 use crate::ui::base_path::app_href;
+use crate::ui::browser::{download, files_of, local_storage, now_ms as now, read_file};
 use crate::ui::components::load_status::LoadStatus;
 use crate::ui::judge_data::{JudgeData, use_judges};
-use crate::ui::label_data::local_storage;
 use crate::ui::rejudge_runner::{Runner, Setup, Work, use_runner};
-use crate::ui::replay_data::{ReplayData, download, files_of, read_file, use_replay};
+use crate::ui::replay_data::{ReplayData, use_replay};
 use crate::ui::url_state::use_url_state;
 
 const SETTINGS_KEY: &str = "em-lab-rejudge-settings";
@@ -161,10 +161,6 @@ fn set_key(value: &str, keep: KeepKey) {
             }
         }
     }
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 fn today() -> String {
