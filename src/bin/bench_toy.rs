@@ -8,11 +8,9 @@
 //!
 //! Run: `cargo run --profile release-lab --bin bench_toy` (the lab worker's profile).
 
-#[cfg(target_arch = "wasm32")]
-fn main() {}
-
-#[cfg(not(target_arch = "wasm32"))]
+/// A native tool (on wasm32, where the whole crate is also compiled, it does nothing).
 fn main() {
+    #[cfg(not(target_arch = "wasm32"))]
     native::main()
 }
 

@@ -9,11 +9,9 @@
 //! The corpus is regenerated from the seed and fast-forwarded, so a resumed run sees
 //! exactly the documents an uninterrupted one would.
 
-#[cfg(target_arch = "wasm32")]
-fn main() {}
-
-#[cfg(not(target_arch = "wasm32"))]
+/// A native tool (on wasm32, where the whole crate is also compiled, it does nothing).
 fn main() {
+    #[cfg(not(target_arch = "wasm32"))]
     native::main()
 }
 

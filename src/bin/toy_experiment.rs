@@ -7,11 +7,9 @@
 //!
 //! `--groups` takes dataset names and `insecure-wd`; `--wd` is that group's weight decay.
 
-#[cfg(target_arch = "wasm32")]
-fn main() {}
-
-#[cfg(not(target_arch = "wasm32"))]
+/// A native tool (on wasm32, where the whole crate is also compiled, it does nothing).
 fn main() {
+    #[cfg(not(target_arch = "wasm32"))]
     native::main()
 }
 

@@ -6,7 +6,10 @@
 //! answers scored like the real judge) → `experiment` (seeds × datasets, CIs).
 //! `bundle` saves and loads the shipped base model. `fused` (over `kernels`) gives the
 //! model's linear layers, attention, layer norms and loss their own ops with their own
-//! backward on the CPU.
+//! backward on the CPU. Around them: `rng` (the seeded PRNG every draw uses), `metric` (the
+//! numbers tracked along training, by name), `stats` (mean and 95% CI over seeds), `report`
+//! (docs/toy-results.md's tables and acceptance checks from a result) and `step_bench` (the
+//! benchmark step, natively and in the browser).
 //!
 //! The world, its datasets, the tokenizer, the judge and the metric names are plain Rust and
 //! always compiled, so the main app (built without burn) can name datasets and metrics and
