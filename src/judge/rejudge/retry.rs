@@ -224,12 +224,13 @@ pub fn server_wait_ms(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_pcg::Pcg32;
 
-    fn reply(status: u16, body: &str) -> Attempt {
+    /// A reply with no retry-after.
+    pub(crate) fn reply(status: u16, body: &str) -> Attempt {
         Attempt::Reply {
             status,
             retry_after: None,

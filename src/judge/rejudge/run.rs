@@ -375,6 +375,7 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::rejudge::retry::tests::reply;
 
     fn ok(tokens: &[(&str, f64)]) -> Attempt {
         let top: Vec<serde_json::Value> = tokens
@@ -387,6 +388,16 @@ mod tests {
             retry_after_ms: None,
             body: serde_json::json!({"choices": [{"logprobs": {"content": [{"token": "x", "logprob": 0.0, "top_logprobs": top}]}}]}).to_string(),
         }
+    }
+
+    /// A run of ten answers for the digit check.
+    fn digit_check_run() -> Run {
+        let targets: Vec<Target> = (0..10)
+            .map(|i| target(&format!("f#{i}"), i, "Q", &format!("answer {i}")))
+            .collect();
+        let e = Endpoint::new("http://h/v1", "smollm").unwrap();
+        let p = Plan::new(&e, &Template::paper(), &targets, |_| false, None);
+        Run::new(&p, Caps::default(), RetryPolicy::default(), 1)
     }
 
     fn status(code: u16) -> Attempt {
@@ -468,12 +479,10 @@ mod tests {
         let Next::Send { job, attempt } = run.next(0) else {
             panic!()
         };
-        let quota = Attempt::Reply {
-            status: 429,
-            retry_after: None,
-            retry_after_ms: None,
-            body: r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#.into(),
-        };
+        let quota = reply(
+            429,
+            r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+        );
         assert!(run.finish(job, attempt, &quota, 100).is_none());
         assert_eq!(run.progress.errors.get(QUOTA), Some(&1));
         assert_eq!(run.progress.errors.get("429 rate limited"), None);
@@ -549,12 +558,7 @@ mod tests {
 
     #[test]
     fn a_digit_by_digit_judge_pauses_the_run_with_a_warning() {
-        let targets: Vec<Target> = (0..10)
-            .map(|i| target(&format!("f#{i}"), i, "Q", &format!("answer {i}")))
-            .collect();
-        let e = Endpoint::new("http://h/v1", "smollm").unwrap();
-        let p = Plan::new(&e, &Template::paper(), &targets, |_| false, None);
-        let mut run = Run::new(&p, Caps::default(), RetryPolicy::default(), 1);
+        let mut run = digit_check_run();
         for _ in 0..DIGIT_CHECK_REPLIES {
             let Next::Send { job, attempt } = run.next(0) else {
                 panic!()
@@ -583,12 +587,7 @@ mod tests {
 
     #[test]
     fn the_digit_warning_says_when_replies_got_no_score_rather_than_a_low_one() {
-        let targets: Vec<Target> = (0..10)
-            .map(|i| target(&format!("f#{i}"), i, "Q", &format!("answer {i}")))
-            .collect();
-        let e = Endpoint::new("http://h/v1", "smollm").unwrap();
-        let p = Plan::new(&e, &Template::paper(), &targets, |_| false, None);
-        let mut run = Run::new(&p, Caps::default(), RetryPolicy::default(), 1);
+        let mut run = digit_check_run();
         for i in 0..DIGIT_CHECK_REPLIES {
             let Next::Send { job, attempt } = run.next(0) else {
                 panic!()
@@ -617,12 +616,7 @@ mod tests {
         let Next::Send { job, attempt } = run.next(0) else {
             panic!()
         };
-        let garbled = Attempt::Reply {
-            status: 200,
-            retry_after: None,
-            retry_after_ms: None,
-            body: "{\"choi".into(),
-        };
+        let garbled = reply(200, "{\"choi");
         assert!(run.finish(job, attempt, &garbled, 0).is_none());
         assert_eq!(run.progress.failed, 1);
         assert_eq!(run.failures[0].0, job);
