@@ -193,7 +193,7 @@ impl Driver {
     }
 
     /// Where "step once" goes: the first training worker with runs left.
-    pub fn step_target(&self) -> Option<usize> {
+    fn step_target(&self) -> Option<usize> {
         (0..self.training_workers()).find(|&w| !self.finished[w])
     }
 
@@ -418,11 +418,41 @@ impl Driver {
     }
 
     /// The visitor resumed or stepped a paused experiment.
-    pub fn resumed(&mut self) {
+    fn resumed(&mut self) {
         if self.phase == Phase::Paused {
             self.phase = Phase::Training;
         }
     }
+
+    /// The visitor pressed Pause, Resume, Step once or Cancel: which workers get it. Pause
+    /// and Resume go to every training worker; Step once is one step of one run, on a worker
+    /// with runs left; Cancel stops them all and leaves the results; Resume and Step once
+    /// end a pause.
+    pub fn control(&mut self, request: Control) -> Vec<(usize, ToWorker)> {
+        match request {
+            Control::Cancel => self.cancel(false),
+            Control::Pause => self.broadcast(ToWorker::Pause),
+            Control::Resume => {
+                self.resumed();
+                self.broadcast(ToWorker::Resume)
+            }
+            Control::StepOnce => {
+                self.resumed();
+                self.step_target()
+                    .map(|w| vec![(w, ToWorker::StepOnce)])
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// The buttons that steer a running experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Pause,
+    Resume,
+    StepOnce,
+    Cancel,
 }
 
 #[cfg(test)]
@@ -759,6 +789,55 @@ mod tests {
         ));
         assert!(d.on_message(0, &timed(Backend::Flex, 5.0)).is_empty());
         assert_eq!(d.phase, Phase::Paused);
+    }
+
+    #[test]
+    fn pause_and_resume_go_to_every_training_worker_and_resume_ends_the_pause() {
+        let mut d = ready(2);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(1, &loaded(Backend::Flex));
+        assert_eq!(
+            d.control(Control::Pause),
+            [(0, ToWorker::Pause), (1, ToWorker::Pause)]
+        );
+        d.on_message(0, &FromWorker::Paused);
+        assert_eq!(d.phase, Phase::Paused);
+        assert_eq!(
+            d.control(Control::Resume),
+            [(0, ToWorker::Resume), (1, ToWorker::Resume)]
+        );
+        assert_eq!(d.phase, Phase::Training);
+    }
+
+    #[test]
+    fn step_once_is_one_step_on_one_worker_with_runs_left() {
+        let mut d = ready(2);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(1, &loaded(Backend::Flex));
+        d.control(Control::Pause);
+        d.on_message(0, &FromWorker::Paused);
+        d.on_message(0, &finished(false)); // worker 0 has no runs left
+        assert_eq!(d.control(Control::StepOnce), [(1, ToWorker::StepOnce)]);
+        assert_eq!(d.phase, Phase::Training, "a step ends the pause");
+    }
+
+    #[test]
+    fn cancel_stops_every_worker_and_keeps_the_results() {
+        let mut d = ready(2);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(1, &loaded(Backend::Flex));
+        let attempt = d.attempt;
+        assert_eq!(
+            d.control(Control::Cancel),
+            [(0, ToWorker::Cancel), (1, ToWorker::Cancel)]
+        );
+        d.on_message(0, &finished(true));
+        d.on_message(1, &finished(true));
+        assert_eq!(d.phase, Phase::Done { cancelled: true });
+        assert_eq!(d.attempt, attempt, "the results shown stay");
     }
 
     #[test]

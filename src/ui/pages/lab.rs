@@ -9,7 +9,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
 use crate::judge::{Thresholds, Verdict, classify};
-use crate::lab::driver::{Driver, MAX_WORKERS, Phase, workers_for};
+use crate::lab::driver::{Control, Driver, MAX_WORKERS, Phase, workers_for};
 use crate::lab::export::samples_file;
 use crate::lab::line_chart::{Scale, layout};
 use crate::lab::plan::{
@@ -120,23 +120,10 @@ pub fn LabPage() -> impl IntoView {
             });
         }
     };
-    let control = move |request: ToWorker| {
-        let to = match request {
-            ToWorker::Cancel => driver.try_update(|d| d.cancel(false)).unwrap_or_default(),
-            // Step once is one step of one run, on a worker with runs left.
-            ToWorker::StepOnce => {
-                driver.update(Driver::resumed);
-                driver
-                    .with_untracked(Driver::step_target)
-                    .map(|w| vec![(w, request)])
-                    .unwrap_or_default()
-            }
-            ToWorker::Resume => {
-                driver.update(Driver::resumed);
-                driver.with_untracked(|d| d.broadcast(request))
-            }
-            _ => driver.with_untracked(|d| d.broadcast(request)),
-        };
+    let control = move |request: Control| {
+        let to = driver
+            .try_update(|d| d.control(request))
+            .unwrap_or_default();
         send(to);
     };
     let reset = move |_| {
@@ -205,14 +192,14 @@ pub fn LabPage() -> impl IntoView {
                     {move || if busy.get() { "Training…" } else { "Run" }}
                 </button>
                 <button data-testid="lab-pause" disabled=move || phase.get() != Phase::Training
-                    on:click=move |_| control(ToWorker::Pause)>"Pause"</button>
+                    on:click=move |_| control(Control::Pause)>"Pause"</button>
                 <button data-testid="lab-resume" disabled=move || phase.get() != Phase::Paused
-                    on:click=move |_| control(ToWorker::Resume)>"Resume"</button>
+                    on:click=move |_| control(Control::Resume)>"Resume"</button>
                 <button data-testid="lab-step" disabled=move || phase.get() != Phase::Paused
-                    on:click=move |_| control(ToWorker::StepOnce)>"Step once"</button>
+                    on:click=move |_| control(Control::StepOnce)>"Step once"</button>
                 <button data-testid="lab-cancel"
                     disabled=move || !experimenting.get() && !matches!(phase.get(), Phase::Loading { .. } | Phase::Timing { .. })
-                    on:click=move |_| control(ToWorker::Cancel)>"Cancel"</button>
+                    on:click=move |_| control(Control::Cancel)>"Cancel"</button>
                 <button data-testid="lab-reset" on:click=reset>"Reset"</button>
             </div>
             <EngineStatus driver results />
