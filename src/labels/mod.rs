@@ -11,6 +11,7 @@ pub mod agreement;
 pub mod bench;
 pub mod check;
 pub mod csv;
+pub mod desk;
 pub mod guidelines;
 pub mod jsonl;
 pub mod keys;

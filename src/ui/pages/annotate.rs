@@ -5,7 +5,6 @@
 //! so a reload loses nothing that was shown as saved. What the page computes is `labels`
 //! and `replay::labelling`; this file wires it.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,10 +18,12 @@ use crate::judge::Rating;
 use crate::judge::Thresholds;
 use crate::labels::check::{check, describe};
 use crate::labels::csv::{self as labels_csv, AnswerContext};
+use crate::labels::desk::{self as desk_model, Effect as DeskEffect};
 use crate::labels::guidelines::{SOURCE, guidelines};
 use crate::labels::keys::{Action, CHEAT_SHEET, Draft, Focus, action};
+use crate::labels::log::Event;
 use crate::labels::queue::{Order, SavedQueues};
-use crate::labels::session::{Pending, Refused, Session};
+use crate::labels::session::Session;
 use crate::labels::{Aligned, Flag, Judgement, jsonl, text_hash};
 use crate::replay::catalog::Catalog;
 use crate::replay::labelling::judge_rating;
@@ -105,24 +106,22 @@ fn after_next_frame(f: impl FnOnce() + 'static) {
     request_animation_frame(move || set_timeout(f, Duration::ZERO));
 }
 
-/// Everything the keyboard and the buttons act on (all `Copy` handles).
+/// Everything the keyboard and the buttons act on (all `Copy` handles): the desk's model
+/// (`labels::desk`: what a key does, what waits while a label is written) and the signals
+/// the page shows it through.
 #[derive(Clone, Copy)]
 struct Desk {
     data: ReplayData,
     labels: LabelData,
     state: Memo<AnnotateState>,
-    session: StoredValue<Option<Session>>,
+    model: StoredValue<Option<desk_model::Desk>>,
     /// Bumped whenever the session changes.
     tick: RwSignal<u64>,
     draft: RwSignal<Draft>,
-    /// A write is in flight (keys meanwhile are buffered).
-    saving: StoredValue<bool>,
     /// "Saving…" is on screen: only for a write slower than [`SAVING_SHOWN_AFTER`], so a
     /// keypress changes nothing on the page until the label is stored and the next answer
     /// can be shown (a frame rendered in between delays the storage's reply).
     saving_shown: RwSignal<bool>,
-    /// Keys pressed while a write was in flight, replayed when it completes.
-    buffered: StoredValue<VecDeque<Action>>,
     message: RwSignal<Option<String>>,
     /// The answer just saved: (catalog position, your label).
     reveal: RwSignal<Option<(usize, Judgement)>>,
@@ -141,20 +140,94 @@ impl Desk {
         self.data.catalog.get_untracked()
     }
 
+    /// Reads the session (`None` before it is built).
+    fn with_session<R>(self, f: impl FnOnce(&Session) -> R) -> Option<R> {
+        self.model
+            .try_with_value(|m| m.as_ref().map(|m| f(&m.session)))
+            .flatten()
+    }
+
     /// Catalog position of the answer at a place in the annotator's order.
     fn position_at(self, place: usize) -> Option<usize> {
         let cat = self.catalog()?;
-        self.session
-            .with_value(|s| s.as_ref()?.answer_at(place).map(str::to_string))
+        self.with_session(|s| s.answer_at(place).map(str::to_string))
+            .flatten()
             .and_then(|id| cat.position_of(&id))
     }
 
     fn place(self) -> usize {
-        self.session
-            .with_value(|s| s.as_ref().map_or(0, Session::position))
+        self.with_session(Session::position).unwrap_or(0)
     }
 
-    /// After a move: the draft shows the label there, the URL the place.
+    /// The hash of the text an answer shows (once its text has loaded).
+    fn text_hash(self) -> impl Fn(&str) -> Option<u64> {
+        let cat = self.catalog();
+        move |id: &str| {
+            let cat = cat.as_ref()?;
+            let pos = cat.position_of(id)?;
+            self.data
+                .answer_text(cat, pos)
+                .map(|t| text_hash(&t.row.answer))
+        }
+    }
+
+    /// Runs the model, then shows what changed and does what it asks.
+    fn drive(
+        self,
+        step: impl FnOnce(&mut desk_model::Desk, &dyn Fn(&str) -> Option<u64>) -> Vec<DeskEffect>,
+    ) {
+        let hash = self.text_hash();
+        let effects = self
+            .model
+            .try_update_value(|m| m.as_mut().map(|m| step(m, &hash)))
+            .flatten()
+            .unwrap_or_default();
+        self.show();
+        for effect in effects {
+            match effect {
+                DeskEffect::Store(events) => self.persist(events),
+                DeskEffect::Moved => self.moved(),
+                DeskEffect::FocusNote => {
+                    if let Some(n) = self.note.get_untracked() {
+                        let _ = n.focus();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The model's draft, message, reveal and cheat sheet, on the page (each signal only when
+    /// it changed).
+    fn show(self) {
+        let Some((draft, message, reveal, help)) = self
+            .model
+            .try_with_value(|m| {
+                m.as_ref()
+                    .map(|m| (m.draft.clone(), m.message.clone(), m.reveal.clone(), m.help))
+            })
+            .flatten()
+        else {
+            return;
+        };
+        let reveal = reveal.and_then(|r| {
+            let pos = self.catalog()?.position_of(&r.answer)?;
+            Some((pos, r.label))
+        });
+        if self.draft.get_untracked() != draft {
+            self.draft.set(draft);
+        }
+        if self.message.get_untracked() != message {
+            self.message.set(message);
+        }
+        if self.reveal.get_untracked() != reveal {
+            self.reveal.set(reveal);
+        }
+        if self.help.get_untracked() != help {
+            self.help.set(help);
+        }
+    }
+
+    /// After a move: the URL shows the place.
     ///
     /// The URL catches up once the next answer is on screen (after the next frame): a history
     /// entry costs Chromium several milliseconds (a same-document navigation, and it fetches
@@ -162,12 +235,6 @@ impl Desk {
     /// write it once. A reload in that window comes back to the answer just labelled.
     fn moved(self) {
         self.tick.update(|t| *t += 1);
-        let existing = self.session.with_value(|s| {
-            let s = s.as_ref()?;
-            s.label_at(s.position()).map(|(_, j)| j.clone())
-        });
-        self.draft
-            .set(existing.map(Draft::from).unwrap_or_default());
         if !self.url_due.get_value() {
             self.url_due.set_value(true);
             after_next_frame(move || self.write_url());
@@ -191,138 +258,40 @@ impl Desk {
     }
 
     fn go_to(self, place: usize) {
-        self.session.update_value(|s| {
-            if let Some(s) = s {
-                s.go_to(place);
-            }
-        });
-        self.moved();
+        self.drive(|m, _| m.go_to(place));
     }
 
-    /// Stores a planned change; commits and moves only when the write has completed.
-    fn persist(self, pending: Pending, reveal: Option<(usize, Judgement)>) {
-        self.saving.set_value(true);
+    /// Writes the model's events (signed); it commits and moves on once they are stored.
+    fn persist(self, events: Vec<Event>) {
         set_timeout(
             move || {
-                if self.saving.try_get_value() == Some(true) {
+                let saving = self
+                    .model
+                    .try_with_value(|m| m.as_ref().is_some_and(desk_model::Desk::is_saving));
+                if saving == Some(true) {
                     self.saving_shown.set(true);
                 }
             },
             SAVING_SHOWN_AFTER,
         );
         spawn_local(async move {
-            let stored = self.labels.store_own(pending.events.clone()).await;
+            let stored = self.labels.store_own(events).await;
             if self.tick.try_get_untracked().is_none() {
                 return; // the page has gone (the label is stored all the same)
             }
-            match stored {
-                Ok(signed) => {
-                    let mut pending = pending;
-                    pending.events = signed;
-                    self.own_version
-                        .set_value(self.labels.version.get_untracked());
-                    self.session.update_value(|s| {
-                        if let Some(s) = s {
-                            s.commit(pending);
-                        }
-                    });
-                    self.message.set(None);
-                    if reveal.is_some() {
-                        self.reveal.set(reveal);
-                    }
-                    self.moved();
-                }
-                Err(e) => {
-                    self.buffered.update_value(VecDeque::clear);
-                    self.message
-                        .set(Some(format!("Not saved: {e}. Nothing changed; try again.")));
-                }
+            if stored.is_ok() {
+                self.own_version
+                    .set_value(self.labels.version.get_untracked());
             }
-            self.saving.set_value(false);
             if self.saving_shown.get_untracked() {
                 self.saving_shown.set(false);
             }
-            while !self.saving.get_value() {
-                let Some(next) = self
-                    .buffered
-                    .try_update_value(VecDeque::pop_front)
-                    .flatten()
-                else {
-                    break;
-                };
-                self.act(next);
-            }
+            self.drive(|m, hash| m.stored(stored, hash, now()));
         });
-    }
-
-    fn submit(self) {
-        let Some(cat) = self.catalog() else { return };
-        let Some(pos) = self.position_at(self.place()) else {
-            return;
-        };
-        let Some(text) = self.data.answer_text(&cat, pos) else {
-            self.message.set(Some(
-                "The text of this answer is still loading; a moment…".into(),
-            ));
-            return;
-        };
-        let judgement = self.draft.get_untracked().judgement;
-        let planned = self.session.with_value(|s| {
-            s.as_ref()
-                .map(|s| s.submit(judgement.clone(), text_hash(&text.row.answer), now()))
-        });
-        match planned {
-            Some(Ok(p)) => self.persist(p, Some((pos, judgement))),
-            Some(Err(Refused::Empty)) => self.message.set(Some(
-                "Nothing to save yet: type a score (digits), c for CODE, r for REFUSAL, a flag or a note — or s to skip."
-                    .into(),
-            )),
-            Some(Err(Refused::NoAnswer)) | None => {}
-        }
     }
 
     fn act(self, a: Action) {
-        if self.saving.get_value() {
-            self.buffered.update_value(|b| b.push_back(a));
-            return;
-        }
-        if self.draft.try_update(|d| d.edit(a)).unwrap_or(false) {
-            self.message.set(None);
-            return;
-        }
-        let plan = |f: &dyn Fn(&Session) -> Option<Pending>| {
-            self.session.with_value(|s| s.as_ref().and_then(f))
-        };
-        match a {
-            Action::SubmitAndNext => self.submit(),
-            Action::Skip => {
-                if let Some(p) = plan(&|s| s.skip(now())) {
-                    self.persist(p, None);
-                }
-            }
-            Action::Undo => match plan(&|s| s.undo(now())) {
-                Some(p) => {
-                    // The answer comes back unlabelled: blind again.
-                    self.reveal.set(None);
-                    self.persist(p, None)
-                }
-                None => self.message.set(Some("Nothing to undo.".into())),
-            },
-            Action::Redo => match plan(&|s| s.redo(now())) {
-                Some(p) => self.persist(p, None),
-                None => self.message.set(Some("Nothing to redo.".into())),
-            },
-            Action::Previous => self.go_to(self.place().saturating_sub(1)),
-            Action::Next => self.go_to(self.place() + 1),
-            Action::Note => {
-                if let Some(n) = self.note.get_untracked() {
-                    let _ = n.focus();
-                }
-            }
-            Action::Help => self.help.update(|h| *h = !*h),
-            Action::Escape => self.help.set(false),
-            _ => {}
-        }
+        self.drive(|m, hash| m.act(a, hash, now()));
     }
 }
 
@@ -335,12 +304,10 @@ fn Workbench() -> impl IntoView {
         data,
         labels,
         state,
-        session: StoredValue::new(None),
+        model: StoredValue::new(None),
         tick: RwSignal::new(0),
         draft: RwSignal::new(Draft::default()),
-        saving: StoredValue::new(false),
         saving_shown: RwSignal::new(false),
-        buffered: StoredValue::new(VecDeque::new()),
         message: RwSignal::new(None),
         reveal: RwSignal::new(None),
         help: RwSignal::new(false),
@@ -380,16 +347,20 @@ fn Workbench() -> impl IntoView {
         // A rebuild (more answers) stays on the answer on screen; a first build goes to the
         // URL's place.
         let on_screen = desk
-            .session
-            .with_value(|s| s.as_ref().and_then(|s| s.answer().map(str::to_string)));
+            .with_session(|s| s.answer().map(str::to_string))
+            .flatten();
         if let Some(p) = on_screen
             .and_then(|id| session.position_of(&id))
             .or(st.position)
         {
             session.go_to(p);
         }
-        desk.session.set_value(Some(session));
+        desk.model.update_value(|m| match m {
+            Some(m) => m.replace_session(session),
+            None => *m = Some(desk_model::Desk::new(session)),
+        });
         built_for.set_value(Some(key));
+        desk.show();
         desk.moved();
     });
     // Labels that arrive from elsewhere (a sync, an import in another tab) join the session.
@@ -397,9 +368,9 @@ fn Workbench() -> impl IntoView {
         let version = labels.version.get();
         if version != desk.own_version.get_value() {
             labels.with(|r| {
-                desk.session.update_value(|s| {
-                    if let Some(s) = s {
-                        s.refresh(r)
+                desk.model.update_value(|m| {
+                    if let Some(m) = m {
+                        m.session.refresh(r)
                     }
                 })
             });
@@ -410,8 +381,7 @@ fn Workbench() -> impl IntoView {
     // The answer on screen and the next one, their text first.
     let places = Memo::new(move |_| {
         desk.tick.track();
-        desk.session
-            .with_value(|s| s.as_ref().map(|s| (s.position(), s.upcoming())))
+        desk.with_session(|s| (s.position(), s.upcoming()))
     });
     let current = Memo::new(move |_| places.get().and_then(|(p, _)| desk.position_at(p)));
     let upcoming = Memo::new(move |_| places.get().and_then(|(_, u)| desk.position_at(u)));
@@ -490,8 +460,7 @@ fn Workbench() -> impl IntoView {
 
     let progress = Memo::new(move |_| {
         desk.tick.track();
-        desk.session
-            .with_value(|s| s.as_ref().map(|s| (s.progress(), s.position(), s.len())))
+        desk.with_session(|s| (s.progress(), s.position(), s.len()))
     });
 
     view! {
@@ -689,7 +658,7 @@ fn LabelPanel(desk: Desk) -> impl IntoView {
             <label class="check">
                 <input type="checkbox" data-testid=format!("flag-{}", f.name())
                     prop:checked=move || draft.with(|d| d.judgement.flags.contains(&f))
-                    on:change=move |_| { draft.update(|d| { d.edit(Action::Flag(f)); }); } />
+                    on:change=move |_| desk.act(Action::Flag(f)) />
                 {format!(" {}", f.name())}
             </label>
         }
@@ -719,7 +688,7 @@ fn LabelPanel(desk: Desk) -> impl IntoView {
                 "Note (n; Esc leaves it)"
                 <textarea node_ref=desk.note data-testid="note" rows="2" maxlength="2000"
                     prop:value=move || draft.with(|d| d.judgement.note.clone())
-                    on:input=move |ev| { let v = event_target_value(&ev); draft.update(|d| d.judgement.note = v); } />
+                    on:input=move |ev| { let note = event_target_value(&ev); desk.drive(|m, _| { m.draft.judgement.note = note; Vec::new() }); } />
             </label>
             <p class="muted small" data-testid="verdict-preview">
                 {move || format!("Your verdict: {}", judgement().verdict(&desk.state.get().queue.thresholds).label())}
@@ -820,9 +789,9 @@ fn LabelFiles(desk: Desk) -> impl IntoView {
                         data.answer_text(cat, pos).map(|t| text_hash(&t.row.answer))
                     });
                     let (stored, aside) = labels.merge(&name, checked.accepted).await?;
-                    desk.session.update_value(|s| {
-                        if let Some(s) = s {
-                            s.absorb(stored.iter().cloned());
+                    desk.model.update_value(|m| {
+                        if let Some(m) = m {
+                            m.session.absorb(stored.iter().cloned());
                         }
                     });
                     desk.tick.update(|t| *t += 1);
