@@ -256,7 +256,7 @@ impl Engine {
             done: 0,
             total: 1,
         });
-        let hash = format!("{:016x}", crate::runs::import::fnv1a64(&weights));
+        let hash = format!("{:016x}", crate::runs::hash::fnv1a64(&weights));
         let device = device_for(backend).await?.autodiff();
         let base = bundle::load(&meta, &tokenizer, weights, &device)
             .map_err(|e| format!("The base model could not be read: {e}"))?;

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use super::seal::Seal;
 use crate::judge::{Rating, Thresholds, Verdict};
 use crate::runs::ScoreKind;
-use crate::runs::import::fnv1a64;
+use crate::runs::hash::fnv1a64;
 
 /// The `aligned` answer: a score, or one of the judge's two words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

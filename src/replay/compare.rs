@@ -10,7 +10,7 @@ use rand_pcg::Pcg64;
 
 use crate::judge::rejudge::Judged;
 use crate::judge::{Thresholds, Verdict};
-use crate::runs::import::fnv1a64;
+use crate::runs::hash::fnv1a64;
 
 use super::catalog::{Catalog, SeriesEntry};
 use super::filter::{self, VERDICTS};

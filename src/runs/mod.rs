@@ -7,18 +7,9 @@
 pub mod answer;
 pub mod bundle;
 pub mod columns;
-pub mod csv_import;
 pub mod error;
+pub mod hash;
 pub mod import;
-pub mod inspect_import;
-/// The parts of [`inspect_import`]: the `.eval` archive and one sample as an answer.
-mod inspect {
-    pub mod archive;
-    pub mod sample;
-    #[cfg(test)]
-    mod tests;
-}
-pub mod jsonl_import;
 pub mod logprobs;
 pub mod manifest;
 pub mod question_id;
@@ -33,6 +24,3 @@ pub mod build;
 pub use answer::{Answer, AnswerId, ScoreKind};
 pub use error::{ErrorKind, ImportError};
 pub use import::{ChunkedImport, Progress, import_all, open, user_file_id};
-
-#[cfg(test)]
-mod import_tests;

@@ -1,42 +1,28 @@
-//! The importers' common interface: parse a bounded number of records per call and report
-//! progress, so the browser can interleave parsing with rendering (or run it in a worker)
-//! and show a progress bar and a cancel button.
+//! Importers of the user's files of answers — CSV, JSON lines, Inspect AI logs (`.eval` or
+//! JSON) — behind one chunked interface ([`ChunkedImport`]), and the one place that picks
+//! the importer for a file. Each importer is a module here; what they share (the chunked
+//! reader's interface, the JSON type names in messages) is a module of its own, so the
+//! dependencies run one way: this dispatcher → importers → shared pieces.
 
 use std::sync::Arc;
 
+mod chunked;
+pub mod csv;
+pub mod inspect;
+pub mod json_kind;
+pub mod jsonl;
+#[cfg(test)]
+mod tests;
+
+pub use chunked::{ChunkedImport, Progress};
+
+use self::csv::CsvImport;
 use super::answer::Answer;
-use super::csv_import::CsvImport;
 use super::error::ImportError;
-use super::inspect_import::{self, InspectImport};
-use super::jsonl_import::JsonlImport;
+use super::hash::fnv1a64;
 use super::sniff;
-
-/// How far an import has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Progress {
-    pub bytes_done: u64,
-    pub bytes_total: u64,
-    pub records: u64,
-}
-
-impl Progress {
-    /// 0.0..=1.0, for a progress bar.
-    pub fn fraction(&self) -> f64 {
-        if self.bytes_total == 0 {
-            1.0
-        } else {
-            self.bytes_done as f64 / self.bytes_total as f64
-        }
-    }
-}
-
-/// An import in progress. Call `next_chunk` until `is_done`; an error ends the import.
-pub trait ChunkedImport {
-    /// Parse up to `max_records` answers.
-    fn next_chunk(&mut self, max_records: usize) -> Result<Vec<Answer>, ImportError>;
-    fn progress(&self) -> Progress;
-    fn is_done(&self) -> bool;
-}
+use inspect::InspectImport;
+use jsonl::JsonlImport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -60,7 +46,7 @@ pub fn detect_format(file_name: &str, bytes: &[u8]) -> Format {
         return Format::Jsonl;
     }
     let json = || {
-        if inspect_import::looks_like_json_log(bytes) {
+        if inspect::looks_like_json_log(bytes) {
             Format::InspectJson
         } else {
             Format::Jsonl
@@ -112,14 +98,4 @@ pub fn import_all(
 /// after a reload gives the same answer ids (and keeps labels attached).
 pub fn user_file_id(bytes: &[u8]) -> String {
     format!("user-{:016x}", fnv1a64(bytes))
-}
-
-/// FNV-1a: tiny, dependency-free and identical on every platform.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }

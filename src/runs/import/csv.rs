@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use csv::{ByteRecord, ReaderBuilder};
 
-use super::answer::{Answer, AnswerId};
-use super::columns::{self, Column, cell_error};
-use super::error::{ErrorKind, ImportError};
-use super::import::{ChunkedImport, Progress};
-use super::sniff;
+use super::chunked::{ChunkedImport, Progress};
+use crate::runs::answer::{Answer, AnswerId};
+use crate::runs::columns::{self, Column, cell_error};
+use crate::runs::error::{ErrorKind, ImportError};
+use crate::runs::sniff;
 
 pub struct CsvImport {
     file: String,

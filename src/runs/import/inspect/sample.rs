@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::runs::answer::{Answer, AnswerId, ScoreKind};
 use crate::runs::columns;
 use crate::runs::error::ErrorKind;
-use crate::runs::jsonl_import::kind_of;
+use crate::runs::import::json_kind::kind_of;
 
 /// One sample as logged (`samples/<id>_epoch_<n>.json`, or an element of a `.json` log's
 /// `samples`). Events, store, usage and the rest are skipped without being built.

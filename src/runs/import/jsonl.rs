@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::answer::{Answer, AnswerId};
-use super::columns::{self, Column, cell_error};
-use super::error::{ErrorKind, ImportError};
-use super::import::{ChunkedImport, Progress};
-use super::logprobs::JudgeProbs;
-use super::sniff;
+use super::chunked::{ChunkedImport, Progress};
+use super::json_kind::kind_of;
+use crate::runs::answer::{Answer, AnswerId};
+use crate::runs::columns::{self, Column, cell_error};
+use crate::runs::error::{ErrorKind, ImportError};
+use crate::runs::logprobs::JudgeProbs;
+use crate::runs::sniff;
 
 pub struct JsonlImport {
     file: String,
@@ -202,17 +203,5 @@ impl ChunkedImport for JsonlImport {
 
     fn is_done(&self) -> bool {
         self.offset >= self.data.len()
-    }
-}
-
-/// A JSON value's type in words, for messages ("expected a number, found a string").
-pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

@@ -3,21 +3,21 @@
 
 use std::sync::Arc;
 
-use super::answer::ScoreKind;
-use super::error::ErrorKind;
-use super::import::{import_all, open};
-use super::sniff::{MAX_FILE_BYTES, check_size};
+use super::{import_all, open};
+use crate::runs::answer::ScoreKind;
+use crate::runs::error::ErrorKind;
+use crate::runs::sniff::{MAX_FILE_BYTES, check_size};
 
-fn csv(text: &str) -> Result<Vec<super::Answer>, super::ImportError> {
+fn csv(text: &str) -> Result<Vec<crate::runs::Answer>, crate::runs::ImportError> {
     import_all("t.csv", "t", text.as_bytes().to_vec())
 }
 
-fn err(text: &[u8], name: &str) -> super::ImportError {
+fn err(text: &[u8], name: &str) -> crate::runs::ImportError {
     import_all(name, "t", text.to_vec()).expect_err("must be rejected")
 }
 
 /// The message must point at the line and the field.
-fn assert_points_at(e: &super::ImportError, line: u64, field: Option<&str>) {
+fn assert_points_at(e: &crate::runs::ImportError, line: u64, field: Option<&str>) {
     let msg = e.to_string();
     assert_eq!(e.line, Some(line), "{msg}");
     assert!(msg.contains(&format!("line {line}")), "{msg}");

@@ -18,18 +18,23 @@
 //! those keys or from scorers named so, "CODE" / "REFUSAL" set the aligned kind, and every
 //! other score value stays visible as an extra column `score:<scorer>[.<key>]`.
 
+mod archive;
+mod sample;
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 use std::sync::Arc;
 
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use super::answer::Answer;
-use super::error::{ErrorKind, ImportError};
-use super::import::{ChunkedImport, Progress};
-use super::inspect::archive::EvalArchive;
-use super::inspect::sample::{Context, RawSample};
-use super::sniff;
+use super::chunked::{ChunkedImport, Progress};
+use crate::runs::answer::Answer;
+use crate::runs::error::{ErrorKind, ImportError};
+use crate::runs::sniff;
+use archive::EvalArchive;
+use sample::{Context, RawSample};
 
 /// The part of the `eval` header an answer uses.
 #[derive(Debug, Clone, Default, Deserialize)]
