@@ -8,6 +8,8 @@
 //! - `per_question_ms_10k`: the same report for each of 8 questions of 1,250 answers.
 //! - `session_p95_ms_100k`: the model's share of a keypress on a 100,000-answer queue:
 //!   plan a submit, commit it, find the next answer (p95 over 500 submits).
+//! - `verify_ms_1k`: checking the signatures of 1,000 signed labels from a teammate (what a
+//!   pull of them costs this browser: `labels::trust` over `labels::seal`).
 //!
 //! The ratings are seeded draws shaped like the app's (a judge's 0–100 scores and a second
 //! rater who mostly agrees): a workload for timing, not data any page shows.
@@ -17,7 +19,9 @@ use rand_pcg::Pcg64Mcg;
 use serde::Serialize;
 
 use super::agreement::{Resampling, pair, shared};
-use super::label::{Aligned, Judgement};
+use super::label::{Aligned, Judgement, LabelKey, Version};
+use super::seal::Signer;
+use super::trust::{KeyRing, Source};
 use super::log::Replayed;
 use super::queue::Order;
 use super::session::Session;
@@ -30,6 +34,7 @@ pub struct LabelsBench {
     pub pair_ms_10k: f64,
     pub per_question_ms_10k: f64,
     pub session_p95_ms_100k: f64,
+    pub verify_ms_1k: f64,
     pub answers: usize,
     pub resamples: u32,
 }
@@ -108,10 +113,42 @@ pub fn run(now_ms: &dyn Fn() -> f64) -> LabelsBench {
         let _next = session.answer();
         times.push(now_ms() - start);
     }
+    let session_p95_ms_100k = percentile(times, 0.95);
+
+    let signer = Signer::from_seed([7; 32]);
+    let signed: Vec<(LabelKey, Version)> = (0..1_000u64)
+        .map(|i| {
+            let key = LabelKey {
+                annotator: "teammate".into(),
+                answer: format!("bench#{i}"),
+            };
+            let version = Version {
+                at: 1_000 + i,
+                text_hash: i,
+                judgement: Some(Judgement {
+                    aligned: Some(Aligned::Score((i % 101) as u8)),
+                    coherent: Some(80),
+                    ..Default::default()
+                }),
+                seal: None,
+            };
+            let version = signer.seal(&key, version);
+            (key, version)
+        })
+        .collect();
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let start = now_ms();
+        let admitted = KeyRing::default().admit(signed.clone(), Source::Server);
+        times.push(now_ms() - start);
+        assert_eq!(admitted.accepted.len(), signed.len());
+    }
+
     LabelsBench {
         pair_ms_10k,
         per_question_ms_10k,
-        session_p95_ms_100k: percentile(times, 0.95),
+        session_p95_ms_100k,
+        verify_ms_1k: percentile(times, 0.5),
         answers: N,
         resamples: resampling.resamples,
     }

@@ -812,11 +812,17 @@ fn annotation_section(url: &str) -> Result<String, String> {
     .unwrap();
     writeln!(
         s,
+        "| checking the signatures of 1,000 signed labels from a teammate (a pull of them), wasm | {:.0} ms (native {:.0} ms) | |",
+        f(&wasm, "verify_ms_1k"), f(&native, "verify_ms_1k")
+    )
+    .unwrap();
+    writeln!(
+        s,
         "| labels shown as saved, with {} reloads at random moments between them | {} written, **{} lost** | 0 lost |\n",
         page["reloads"], page["labels_shown_saved"], page["labels_lost"]
     )
     .unwrap();
-    s.push_str("A keypress is timed from the Enter keydown (the label written to IndexedDB with strict durability and committed, then the next answer shown) with nothing polling the page meanwhile (an animation-frame loop makes Chromium hold IndexedDB's reply until a frame is drawn), to the first animation frame with the next answer in the DOM (the frame that paints it), and to the end of the page's own work (the next answer in the DOM, the task that put it there over and its layout computed; that task may itself wait for a frame). The first frame includes the wait for the display's next frame, up to one frame interval whatever the page does; the floor row is that wait alone, measured by the same clock on a key whose change is made in the keydown itself. Between the timed labels the page is left alone for the pause given (an annotator reads the next answer meanwhile); back to back, the work the page leaves for after a frame (the URL, laying out the answer after next) competes with the next key.\n\n");
+    s.push_str("A keypress is timed from the Enter keydown (the label signed with the annotator's WebCrypto Ed25519 key, written to IndexedDB with strict durability and committed, then the next answer shown) with nothing polling the page meanwhile (an animation-frame loop makes Chromium hold IndexedDB's reply until a frame is drawn), to the first animation frame with the next answer in the DOM (the frame that paints it), and to the end of the page's own work (the next answer in the DOM, the task that put it there over and its layout computed; that task may itself wait for a frame). The first frame includes the wait for the display's next frame, up to one frame interval whatever the page does; the floor row is that wait alone, measured by the same clock on a key whose change is made in the keydown itself. Between the timed labels the page is left alone for the pause given (an annotator reads the next answer meanwhile); back to back, the work the page leaves for after a frame (the URL, laying out the answer after next) competes with the next key.\n\n");
     Ok(s)
 }
 
