@@ -20,11 +20,11 @@ use serde::Serialize;
 
 use super::agreement::{Resampling, pair, shared};
 use super::label::{Aligned, Judgement, LabelKey, Version};
-use super::seal::Signer;
-use super::trust::{KeyRing, Source};
 use super::log::Replayed;
 use super::queue::Order;
+use super::seal::Signer;
 use super::session::Session;
+use super::trust::{KeyRing, Source};
 use crate::judge::Rating;
 use crate::judge::Thresholds;
 use crate::runs::ScoreKind;

@@ -8,6 +8,7 @@ mod cmd;
 mod paths;
 mod serve;
 mod setup;
+mod stamp;
 mod test;
 
 use std::process::ExitCode;
@@ -16,7 +17,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
   setup              install what is missing (wasm target, trunk, wasm-bindgen-cli, chromium, npm tools)
-  serve [--port N] [--no-build]  setup, build the release app, serve dist/ on http://127.0.0.1:8080
+  serve [--port N] [--no-build | --shipped]
+                     setup, build the app unless dist/ is already a build of these sources
+                     (e.g. the test run's), serve dist/ on http://127.0.0.1:8080; the lab
+                     worker in the test run's profile (minutes), or --shipped (fat LTO)
   test               setup, then every test layer; ends with `N passed, N failed`
   bench [--skip-clean-build | --only annotation|rejudge|lab [--no-build]]
                      setup, measure, write BENCHMARKS.md (--only: that section alone;

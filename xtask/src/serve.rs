@@ -1,5 +1,10 @@
 //! `cargo xtask serve`, and the static file server the test and bench layers use.
 //!
+//! `serve` builds only when `dist/` is not already a build of the current sources (`stamp`):
+//! right after `cargo xtask test` it serves that run's build at once. Otherwise it builds
+//! the way the test run does (the app in its shipped profile, the lab worker without fat
+//! LTO); `--shipped` builds the lab worker as releases and `bench` do.
+//!
 //! A static host is all the app needs; this one adds what a static host such as GitHub
 //! Pages would: correct MIME types (wasm streaming compilation needs `application/wasm`),
 //! an optional sub-path, and index.html for unknown page paths (the app's router takes over).
@@ -11,11 +16,14 @@ use std::thread;
 
 use tiny_http::{Header, Response, Server};
 
+use crate::ci_build::Build;
+use crate::stamp::{self, Worker};
 use crate::{cmd, paths, setup};
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut port = 8080;
     let mut build = true;
+    let mut shipped = false;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -25,18 +33,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     .parse()
                     .map_err(|_| format!("--port {value}: not a port number"))?;
             }
-            // Serve the dist/ that is there (e.g. after `cargo xtask test` built it).
+            // Serve the dist/ that is there, whatever it was built from.
             "--no-build" => build = false,
+            // The lab worker as releases ship it (fat LTO: about half an hour here).
+            "--shipped" => shipped = true,
             other => {
                 return Err(format!(
-                    "unknown option `{other}`; usage: cargo xtask serve [--port N] [--no-build]"
+                    "unknown option `{other}`; usage: cargo xtask serve [--port N] [--no-build | --shipped]"
                 ));
             }
         }
     }
     if build {
         setup::run()?;
-        build_release()?;
+        let (root, dist) = (paths::root(), paths::dist());
+        let wanted = shipped.then_some(Worker::Shipped);
+        if stamp::is_current(&root, &dist, wanted) {
+            println!("dist/ is already a build of these sources: serving it.");
+        } else if shipped {
+            build_release()?;
+        } else {
+            build_for_serving()?;
+        }
     }
     let server = StaticServer::start(&paths::dist(), "/", port)?;
     println!("\nEM Lab is served at {}  (Ctrl-C to stop)", server.url());
@@ -44,9 +62,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// `trunk build --release` into dist/.
+/// `trunk build --release` into dist/, as releases ship it (the lab worker with fat LTO).
 pub fn build_release() -> Result<(), String> {
-    cmd::run(cmd::command("trunk", &["build", "--release"]))
+    cmd::run(cmd::command("trunk", &["build", "--release"]))?;
+    stamp::write(&paths::root(), &paths::dist(), Worker::Shipped);
+    Ok(())
+}
+
+/// `trunk build --release` with the test run's settings: the app exactly as shipped, the lab
+/// worker without fat LTO (the same build `cargo xtask test` makes, minus its lints), so a
+/// first `serve` takes minutes, not half an hour, and one after `test` reuses its build.
+fn build_for_serving() -> Result<(), String> {
+    cmd::run(Build { lint: false }.command("trunk", &["build", "--release"]))?;
+    stamp::write(&paths::root(), &paths::dist(), Worker::Test);
+    Ok(())
 }
 
 pub struct StaticServer {

@@ -3,7 +3,7 @@
 use crate::ci_build::{Build, WORKER_PROFILE};
 use crate::cmd::{self, command, wasm32};
 use crate::serve::StaticServer;
-use crate::{paths, setup};
+use crate::{paths, setup, stamp};
 use std::time::{Duration, Instant};
 
 /// Outcome of one layer, in tests (a check such as fmt counts as one test).
@@ -81,6 +81,10 @@ pub fn run() -> Result<(), String> {
         browser_tests(wasm),
     );
     let built = ok(wasm.command("trunk", &["build", "--release"]));
+    if built {
+        // `cargo xtask serve` serves this build as it is while the sources stay the same.
+        stamp::write(&paths::root(), &paths::dist(), stamp::Worker::Test);
+    }
     layer("release build (trunk)", Tally::one(built));
     layer(
         "end-to-end (Playwright)",
