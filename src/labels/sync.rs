@@ -193,6 +193,12 @@ pub struct Replica {
     pub remote: LabelSet,
     /// Document id → its latest `_rev` seen.
     pub revs: BTreeMap<String, String>,
+    /// Versions the server holds, validly signed by a key this browser has not pinned (the
+    /// same annotator's other browser, until it is trusted, or a forger's own key): never
+    /// applied, but kept in the documents this browser writes, so two browsers of one
+    /// annotator do not erase each other's labels. (Versions that fail their signature, or
+    /// come unsigned for an annotator who signs, are dropped from them.)
+    pub kept: LabelSet,
     /// The `_changes` checkpoint (`last_seq`), `None` before the first pull.
     pub since: Option<Value>,
     /// Server documents that could not be read (id → why): skipped.
@@ -283,6 +289,7 @@ impl Replica {
             };
             // The document as it is now replaces what was known of it.
             self.remote.forget(&key);
+            self.kept.forget(&key);
             for v in versions {
                 if local.history(&key).any(|h| *h == v) {
                     self.remote.insert(key.clone(), v);
@@ -292,6 +299,11 @@ impl Replica {
             }
         }
         let admitted = ring.admit(incoming, Source::Server);
+        for (key, v, doubt) in &admitted.set_aside {
+            if matches!(doubt, Doubt::UnknownKey(_)) {
+                self.kept.insert(key.clone(), v.clone());
+            }
+        }
         let mut fresh = Vec::with_capacity(admitted.accepted.len());
         for (key, v) in admitted.accepted {
             self.remote.insert(key.clone(), v.clone());
@@ -328,6 +340,7 @@ impl Replica {
                 local
                     .history(k)
                     .chain(self.remote.history(k))
+                    .chain(self.kept.history(k))
                     .for_each(|v| {
                         all.insert(k.clone(), v.clone());
                     });
@@ -661,7 +674,11 @@ mod tests {
                 // The server's copy is not counted as held, and ann's push leaves it out.
                 assert!(!r.remote.history(&k).any(|v| v == f));
                 let body = r.push_body(local, std::slice::from_ref(&k));
-                assert_eq!(body["docs"][0]["versions"].as_array().unwrap().len(), 1);
+                let written = body["docs"][0]["versions"].as_array().unwrap().len();
+                // A validly signed version by another key stays (it may be the annotator's
+                // other browser); a bad or missing signature is dropped.
+                let kept = usize::from(matches!(doubt, Doubt::UnknownKey(_)));
+                assert_eq!(written, 1 + kept, "{doubt:?}");
                 assert_eq!(body["docs"][0]["_rev"], "2-forged");
             }
             // Ann's browser sees that the document lost her version: it writes it back.
@@ -679,6 +696,29 @@ mod tests {
             1,
             "no forged key was pinned"
         );
+    }
+
+    #[test]
+    fn two_browsers_of_one_annotator_do_not_erase_each_others_labels_before_they_trust_each_other()
+    {
+        let (laptop, phone) = (signer(1), signer(2));
+        let k = key("ann", "f#1");
+        let from_laptop = laptop.seal(&k, scored(1, 20, 80));
+        let from_phone = phone.seal(&k, scored(2, 30, 80));
+        // The phone's browser pins its own key; the laptop's version is on the server.
+        let mut ring = KeyRing::default();
+        ring.trust("ann", phone.public());
+        let mut r = Replica::default();
+        let mut doc = to_doc(&k, [&from_laptop], None);
+        doc["_rev"] = json!("1-laptop");
+        let changes = json!({"results": [{"id": doc_id(&k), "doc": doc}], "last_seq": 1});
+        let local = LabelSet::from_iter([(k.clone(), from_phone.clone())]);
+        let p = r.pulled(&changes, &local, &mut ring).unwrap();
+        assert_eq!(p.set_aside[0].2, Doubt::UnknownKey(laptop.public()));
+        // The phone writes its label, and the laptop's stays in the document.
+        let body = r.push_body(&local, &r.outbox(&local, "ann"));
+        let versions = from_doc(&body["docs"][0]).unwrap().unwrap().1;
+        assert_eq!(versions, [from_laptop, from_phone]);
     }
 
     #[test]
