@@ -487,6 +487,15 @@ mod tests {
         d
     }
 
+    /// Two CPU workers training the paper's preset.
+    fn training_on_two_workers() -> Driver {
+        let mut d = ready(2);
+        d.run(&Preset::Paper.config());
+        d.on_message(0, &loaded(Backend::Flex));
+        d.on_message(1, &loaded(Backend::Flex));
+        d
+    }
+
     fn finished(cancelled: bool) -> FromWorker {
         FromWorker::Finished {
             cancelled,
@@ -746,10 +755,7 @@ mod tests {
 
     #[test]
     fn a_cancel_waits_for_every_worker_so_no_late_step_lands_in_the_next_run() {
-        let mut d = ready(2);
-        d.run(&Preset::Paper.config());
-        d.on_message(0, &loaded(Backend::Flex));
-        d.on_message(1, &loaded(Backend::Flex));
+        let mut d = training_on_two_workers();
         assert_eq!(d.cancel(false).len(), 2);
         d.on_message(0, &finished(true));
         assert!(d.busy(), "worker 1 has not stopped yet: Run stays disabled");
@@ -793,10 +799,7 @@ mod tests {
 
     #[test]
     fn pause_and_resume_go_to_every_training_worker_and_resume_ends_the_pause() {
-        let mut d = ready(2);
-        d.run(&Preset::Paper.config());
-        d.on_message(0, &loaded(Backend::Flex));
-        d.on_message(1, &loaded(Backend::Flex));
+        let mut d = training_on_two_workers();
         assert_eq!(
             d.control(Control::Pause),
             [(0, ToWorker::Pause), (1, ToWorker::Pause)]
@@ -812,10 +815,7 @@ mod tests {
 
     #[test]
     fn step_once_is_one_step_on_one_worker_with_runs_left() {
-        let mut d = ready(2);
-        d.run(&Preset::Paper.config());
-        d.on_message(0, &loaded(Backend::Flex));
-        d.on_message(1, &loaded(Backend::Flex));
+        let mut d = training_on_two_workers();
         d.control(Control::Pause);
         d.on_message(0, &FromWorker::Paused);
         d.on_message(0, &finished(false)); // worker 0 has no runs left
@@ -825,10 +825,7 @@ mod tests {
 
     #[test]
     fn cancel_stops_every_worker_and_keeps_the_results() {
-        let mut d = ready(2);
-        d.run(&Preset::Paper.config());
-        d.on_message(0, &loaded(Backend::Flex));
-        d.on_message(1, &loaded(Backend::Flex));
+        let mut d = training_on_two_workers();
         let attempt = d.attempt;
         assert_eq!(
             d.control(Control::Cancel),
@@ -860,10 +857,7 @@ mod tests {
 
     #[test]
     fn step_once_goes_to_a_worker_with_runs_left() {
-        let mut d = ready(2);
-        d.run(&Preset::Paper.config());
-        d.on_message(0, &loaded(Backend::Flex));
-        d.on_message(1, &loaded(Backend::Flex));
+        let mut d = training_on_two_workers();
         assert_eq!(d.step_target(), Some(0));
         d.on_message(0, &finished(false));
         assert_eq!(d.step_target(), Some(1));
