@@ -204,8 +204,11 @@ impl LabelData {
         });
         let admitted = self
             .ring
-            .try_update(|ring| ring.admit(fresh, Source::File))
+            .try_update_untracked(|ring| ring.admit(fresh, Source::File))
             .unwrap_or_default();
+        if !admitted.pinned.is_empty() {
+            self.ring.notify();
+        }
         let aside = admitted.set_aside.len();
         let stored = self
             .take(

@@ -311,14 +311,18 @@ impl TeamSync {
             let path = self.replica.with_value(|r| r.changes_path(PAGE));
             let (_, body) = call(Method::GET, &s.url(&path), None).await?;
             let mut replica = self.replica.get_value();
+            // (Untracked: most rounds pin nothing, and the pages need not redraw for them.)
             let pulled = labels
                 .with(|l| {
                     labels
                         .ring
-                        .try_update(|ring| replica.pulled(&body, &l.labels, ring))
+                        .try_update_untracked(|ring| replica.pulled(&body, &l.labels, ring))
                 })
                 .ok_or_else(|| Fault::Other("the page has gone".into()))?
                 .map_err(Fault::Other)?;
+            if !pulled.pinned.is_empty() {
+                labels.ring.notify();
+            }
             let n = pulled.results;
             labels
                 .take_in(&s.server, pulled)
