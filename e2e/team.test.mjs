@@ -280,7 +280,7 @@ test('a member who takes over the server still cannot change what anyone sees as
   const keptAside = async (page) => {
     const aside = page.getByTestId('set-aside');
     await aside.getByText('1 label for ann failed its signature — not used').waitFor({ timeout: 30_000 });
-    await aside.getByText(/1 label for ann signed by a key this browser does not know \([0-9a-f-]{14}\)/).waitFor();
+    await aside.getByText(/1 label for ann signed by a key this browser does not know \([0-9a-f-]{24}\)/).waitFor();
     await aside.getByText('1 label for ann, whose labels are signed, came unsigned — not used').waitFor();
   };
   await keptAside(bob.page);
@@ -293,11 +293,13 @@ test('a member who takes over the server still cannot change what anyone sees as
     const now = currentOf(await exportJsonl(page), 'ann');
     assert.deepEqual([...now.values()], [...before[who].values()], `${who}'s browser shows ann's labels unchanged`);
   }
-  // Ann's browser writes her own labels back: versions with a bad or no signature go; the one
-  // validly signed by another key stays (it could be ann's other browser), never applied.
+  // Ann's browser writes her own labels back: the version whose signature fails goes; the one
+  // signed by another key and the unsigned one stay (ann's other browser, a label from before
+  // signing), never applied.
   const repaired = (d) => {
     const mine = before.ann.get(d.answer);
-    return d.versions.some((v) => v.sig === mine.sig) && d.versions.every((v) => v.note !== 'forged' || v.key === malloryKey);
+    // (kept: the one by another key, and the unsigned one, never applied; gone: the bad one)
+    return d.versions.some((v) => v.sig === mine.sig) && d.versions.every((v) => v.note !== 'forged' || v.key === malloryKey || !v.sig);
   };
   for (let i = 0; ; i++) {
     if ((await docs('label:ann:')).every(repaired)) break;

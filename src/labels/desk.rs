@@ -43,8 +43,9 @@ pub struct Desk {
     pub reveal: Option<Reveal>,
     /// The cheat sheet is open.
     pub help: bool,
-    /// The change being written, and what to reveal once it has committed.
-    in_flight: Option<(Pending, Option<Reveal>)>,
+    /// The change being written, what to reveal once it has committed, and whether it was
+    /// planned on the session there is now (see [`Desk::replace_session`]).
+    in_flight: Option<(Pending, Option<Reveal>, bool)>,
     /// Keys pressed while a write was in flight.
     buffered: VecDeque<Action>,
 }
@@ -72,9 +73,14 @@ impl Desk {
         self.in_flight.is_some()
     }
 
-    /// A new session for the same desk (the queue grew): a write in flight still commits.
+    /// A new session for the same desk (the queue grew). A write in flight was planned on
+    /// the old one (its places and undo steps are the old order's): when it completes, its
+    /// events join the new session as labels from elsewhere, without an undo step.
     pub fn replace_session(&mut self, session: Session) {
         self.session = session;
+        if let Some((_, _, same)) = &mut self.in_flight {
+            *same = false;
+        }
         self.show_place();
     }
 
@@ -167,7 +173,7 @@ impl Desk {
 
     fn store(&mut self, pending: Pending, reveal: Option<Reveal>) -> Vec<Effect> {
         let events = pending.events.clone();
-        self.in_flight = Some((pending, reveal));
+        self.in_flight = Some((pending, reveal, true));
         vec![Effect::Store(events)]
     }
 
@@ -180,10 +186,16 @@ impl Desk {
         text_hash: TextHash,
         now: u64,
     ) -> Vec<Effect> {
-        let Some((mut pending, reveal)) = self.in_flight.take() else {
+        let Some((mut pending, reveal, same_session)) = self.in_flight.take() else {
             return Vec::new();
         };
         match result {
+            Ok(events) if !same_session => {
+                self.session.absorb(events);
+                self.message = None;
+                self.show_place();
+                vec![Effect::Moved]
+            }
             Ok(events) => {
                 pending.events = events;
                 self.session.commit(pending);
@@ -361,6 +373,26 @@ mod tests {
         assert_eq!(d.session.progress().done, 0);
         assert!(d.act(Action::Undo, &loaded, 4).is_empty());
         assert_eq!(d.message.as_deref(), Some("Nothing to undo."));
+    }
+
+    #[test]
+    fn a_write_in_flight_when_the_queue_is_rebuilt_joins_the_new_session_without_an_undo_step() {
+        let mut d = desk(3);
+        let e = press(&mut d, &[Action::Digit(2), Action::SubmitAndNext]);
+        // The queue grows while the label is being written.
+        let order = Order::new("ann", (0..5).map(|i| format!("f#{i}")));
+        d.replace_session(Session::new("ann", order, Replayed::default()));
+        d.stored(Ok(events_of(&e)), &loaded, 2);
+        assert_eq!(d.session.progress().done, 1, "the label counts");
+        assert!(!d.session.can_undo(), "no undo step of the old order");
+        // An undo planned on the old session, written while the queue changed, cannot panic.
+        let e = press(&mut d, &[Action::Digit(3), Action::SubmitAndNext]);
+        d.stored(Ok(events_of(&e)), &loaded, 3);
+        let undo = d.act(Action::Undo, &loaded, 4);
+        let order = Order::new("ann", (0..6).map(|i| format!("f#{i}")));
+        d.replace_session(Session::new("ann", order, Replayed::default()));
+        d.stored(Ok(events_of(&undo)), &loaded, 5);
+        assert!(!d.is_saving());
     }
 
     #[test]

@@ -42,10 +42,12 @@ impl PublicKey {
     }
 
     /// A short name for checking a key out of band (read it aloud, compare it on a
-    /// teammate's screen): the first 48 bits of the key's SHA-256, as `3f9a-c21e-77b0`.
+    /// teammate's screen): the first 80 bits of the key's SHA-256, as
+    /// `3f9a-c21e-77b0-1d2e-99aa` (48 bits would let a forger find a key with the same
+    /// fingerprint in hours on a GPU; 80 do not).
     pub fn fingerprint(self) -> String {
         let digest = Sha256::digest(self.0);
-        digest[..6]
+        digest[..10]
             .chunks(2)
             .map(|pair| format!("{:02x}{:02x}", pair[0], pair[1]))
             .collect::<Vec<_>>()
@@ -329,7 +331,7 @@ pub(crate) mod tests {
         assert_eq!(a.fingerprint(), signer(1).public().fingerprint());
         assert_ne!(a.fingerprint(), b.fingerprint());
         let f = a.fingerprint();
-        assert_eq!(f.len(), 14);
+        assert_eq!(f.len(), 24);
         assert!(f.chars().all(|c| c == '-' || c.is_ascii_hexdigit()), "{f}");
     }
 

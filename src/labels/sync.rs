@@ -14,7 +14,10 @@
 //! The server is not trusted with who wrote what: a member who rewrites the database's
 //! security and design documents (which `pouchdb-server` allows; Apache CouchDB 3 does not)
 //! can put anything in a document, but a version that is not signed by a key pinned for its
-//! annotator is never applied, and this browser's pushes leave it out of the documents.
+//! annotator is never applied, and this browser's pushes drop versions whose signature
+//! fails. What signatures cannot prove is freshness: a server can withhold an annotator's
+//! newest versions (an undo's retraction, say), and a browser that never saw them counts the
+//! last one it did see.
 
 use std::collections::BTreeMap;
 
@@ -193,11 +196,12 @@ pub struct Replica {
     pub remote: LabelSet,
     /// Document id → its latest `_rev` seen.
     pub revs: BTreeMap<String, String>,
-    /// Versions the server holds, validly signed by a key this browser has not pinned (the
-    /// same annotator's other browser, until it is trusted, or a forger's own key): never
-    /// applied, but kept in the documents this browser writes, so two browsers of one
-    /// annotator do not erase each other's labels. (Versions that fail their signature, or
-    /// come unsigned for an annotator who signs, are dropped from them.)
+    /// Versions the server holds that this browser does not apply but must not erase:
+    /// validly signed by a key it has not pinned (the same annotator's other browser, until
+    /// it is trusted, or a forger's own key), or unsigned for an annotator who signs (labels
+    /// from before signing, or a forgery). Kept in the documents this browser writes, so two
+    /// browsers of one annotator do not erase each other's labels; only versions whose
+    /// signature fails are dropped from them.
     pub kept: LabelSet,
     /// The `_changes` checkpoint (`last_seq`), `None` before the first pull.
     pub since: Option<Value>,
@@ -300,7 +304,7 @@ impl Replica {
         }
         let admitted = ring.admit(incoming, Source::Server);
         for (key, v, doubt) in &admitted.set_aside {
-            if matches!(doubt, Doubt::UnknownKey(_)) {
+            if matches!(doubt, Doubt::UnknownKey(_) | Doubt::Unsigned) {
                 self.kept.insert(key.clone(), v.clone());
             }
         }
@@ -370,9 +374,13 @@ impl Replica {
             if let Some(rev) = result.get("rev").and_then(Value::as_str) {
                 self.revs.insert(id, rev.to_string());
                 if let Some((key, versions)) = from_doc(doc)? {
-                    versions.into_iter().for_each(|v| {
-                        self.remote.insert(key.clone(), v);
-                    });
+                    // (What this browser wrote back without applying stays out of `remote`.)
+                    versions
+                        .into_iter()
+                        .filter(|v| !self.kept.history(&key).any(|h| h == v))
+                        .for_each(|v| {
+                            self.remote.insert(key.clone(), v);
+                        });
                 }
                 out.stored += 1;
             } else {
@@ -675,9 +683,10 @@ mod tests {
                 assert!(!r.remote.history(&k).any(|v| v == f));
                 let body = r.push_body(local, std::slice::from_ref(&k));
                 let written = body["docs"][0]["versions"].as_array().unwrap().len();
-                // A validly signed version by another key stays (it may be the annotator's
-                // other browser); a bad or missing signature is dropped.
-                let kept = usize::from(matches!(doubt, Doubt::UnknownKey(_)));
+                // A validly signed version by another key, or an unsigned one, stays (the
+                // annotator's other browser, a label from before signing); a bad signature
+                // is dropped.
+                let kept = usize::from(doubt != Doubt::BadSignature);
                 assert_eq!(written, 1 + kept, "{doubt:?}");
                 assert_eq!(body["docs"][0]["_rev"], "2-forged");
             }

@@ -8,8 +8,10 @@
 //! at all for an annotator who signs — is kept aside in a [`SetAside`] list, shown plainly,
 //! and never applied, so agreement never counts it. A new key (the same annotator in another
 //! browser) is taken in only when the user trusts it, after checking its fingerprint with the
-//! annotator. Unsigned labels from before signing, or from a file the user imports, stay
-//! usable: the page marks them unsigned.
+//! annotator. Unsigned labels from a file the user imports stay usable (the page marks them
+//! unsigned), and so do a server's unsigned labels for an annotator this browser has not
+//! seen sign; once it has, that annotator's unsigned labels from a server are kept aside
+//! (they may be from before signing, or forged) and exchanged as files instead.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -245,10 +245,13 @@ impl LabelData {
     pub async fn name_annotator(self, name: &str) -> Result<(), String> {
         let name = name.trim().to_string();
         let me = identity::save(self.identity.get_value(), &name).await?;
-        let mut ring = self.ring.get_untracked();
-        if ring.trust(&me.name, me.public) {
-            identity::save_keyring(&ring).await?;
-            self.ring.set(ring);
+        // (Changed in place: a sync round may pin keys while this waits.)
+        let pinned = self
+            .ring
+            .try_update(|r| r.trust(&me.name, me.public))
+            .unwrap_or(false);
+        if pinned {
+            identity::save_keyring(&self.ring.get_untracked()).await?;
         }
         self.identity.set_value(Some(me));
         self.annotator.set(name);

@@ -205,6 +205,9 @@ impl TeamSync {
         }
         // With a password (Connect), sign in first; a resumed connection tries its cookie.
         let mut just_signed_in = self.has_password() && self.login().await.is_ok();
+        // A sign-in that did not help (the server still refuses) is not tried again until a
+        // round has gone through: no sign-in every few seconds against a server that says no.
+        let mut may_sign_in = true;
         while current() {
             let seen = labels.version.get_untracked();
             let outcome = self.round(labels).await;
@@ -213,10 +216,15 @@ impl TeamSync {
             }
             let pending = self.pending(labels);
             match outcome {
-                Ok(status) => self.status.set(status),
+                Ok(status) => {
+                    may_sign_in = true;
+                    self.status.set(status)
+                }
                 // The session is gone (the server restarted, or it ran out): sign in again
                 // with the password in memory and start over from what the server holds.
-                Err(Fault::Unauthorized(_)) if !just_signed_in && self.has_password() => {
+                Err(Fault::Unauthorized(_))
+                    if !just_signed_in && may_sign_in && self.has_password() =>
+                {
                     match self.login().await {
                         Ok(()) => {
                             self.replica.set_value(Replica::default());
@@ -227,6 +235,7 @@ impl TeamSync {
                     }
                 }
                 Err(Fault::Unauthorized(reason)) if self.has_password() => {
+                    may_sign_in = false;
                     self.status.set(SyncStatus::Error {
                         reason: format!(
                             "signed in, but the server refuses this database: {reason}"
@@ -284,8 +293,13 @@ impl TeamSync {
                 if !matches!(self.status.get_untracked(), SyncStatus::SignInNeeded { .. }) {
                     self.password_wanted.update(|n| *n += 1);
                 }
-                // A password that no longer works is forgotten: the user types it again.
-                let rejected = self.has_password();
+                // A password that no longer works is forgotten: the user types it again (and
+                // the page keeps saying it was refused until they do).
+                let rejected = self.has_password()
+                    || matches!(
+                        self.status.get_untracked(),
+                        SyncStatus::SignInNeeded { rejected: true, .. }
+                    );
                 self.password.set_value(String::new());
                 self.status.set(SyncStatus::SignInNeeded {
                     waiting: pending,
