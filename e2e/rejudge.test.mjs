@@ -82,9 +82,12 @@ test('280 answers are rejudged across a reload with no call repeated, and the sc
   assert.match(await counts(page), /^\d+ of \d+ calls done \(\d+ scored, 0 failed\)/);
 
   const stats = await judge.stats();
-  // A reply in flight (or received but not yet written) when the page reloaded may be asked
-  // again; nothing kept ever is.
-  assert.ok(stats.duplicates <= 2 * CONCURRENCY, `${stats.duplicates} prompts answered twice`);
+  // A reply in flight, or received but not yet written, when the page reloaded may be asked
+  // again; nothing kept ever is. Replies are written in batches gathered over 50 ms
+  // (ui::rejudge_runner's GATHER_MS), and with the judge's 40 ms latency each sender may have
+  // received two in that window: at most CONCURRENCY in flight + 2 × CONCURRENCY unwritten.
+  // (2 × CONCURRENCY was too tight: seen once, 9 of 8.)
+  assert.ok(stats.duplicates <= 3 * CONCURRENCY, `${stats.duplicates} prompts answered twice`);
   assert.equal(Object.keys(stats.byPrompt).length, 560, 'every prompt was asked');
   assert.equal(stats.lastRequest.authorization, `Bearer ${KEY}`);
   const body = stats.lastRequest.body;
