@@ -241,7 +241,9 @@ test('a member who takes over the server still cannot change what anyone sees as
   const genuine = await docs('label:ann:');
   assert.equal(genuine.length, 3);
   assert.ok(genuine.every((d) => d.versions.every((v) => v.key && v.sig)), 'ann\'s labels are signed on the server');
-  // Bob's browser has pinned ann's key (it pulled her labels); wait until it shows her labels.
+  // Bob's browser has pinned ann's key (it pulled her labels); wait until it shows her labels
+  // in the list of annotators' keys (counted while it is open).
+  await bob.page.locator('.annotator-keys > summary').click();
   await bob.page.waitForFunction(() => /3 labels/.test(document.querySelector('[data-testid="annotator-keys"]')?.textContent ?? ''), null, { timeout: 30_000 });
   const before = { ann: currentOf(await exportJsonl(ann.page), 'ann'), bob: currentOf(await exportJsonl(bob.page), 'ann') };
   assert.equal(before.ann.size, 3);

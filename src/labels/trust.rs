@@ -201,7 +201,12 @@ impl SetAside {
                 let from = from.into_iter().collect::<Vec<_>>().join(", ");
                 let text = match doubt {
                     Doubt::BadSignature => {
-                        format!("{labels} for {annotator} failed its signature — not used (from {from}).")
+                        let failed = if n == 1 {
+                            "failed its signature"
+                        } else {
+                            "failed their signatures"
+                        };
+                        format!("{labels} for {annotator} {failed} — not used (from {from}).")
                     }
                     Doubt::UnknownKey(k) => format!(
                         "{labels} for {annotator} signed by a key this browser does not know ({}) — not used unless you trust it (from {from}).",
@@ -210,11 +215,6 @@ impl SetAside {
                     Doubt::Unsigned => format!(
                         "{labels} for {annotator}, whose labels are signed, came unsigned — not used (from {from})."
                     ),
-                };
-                let text = if n > 1 {
-                    text.replace("failed its signature", "failed their signatures")
-                } else {
-                    text
                 };
                 Notice {
                     annotator,

@@ -55,6 +55,14 @@ pub fn provide_label_data() {
     });
 }
 
+/// Label versions as events of the log.
+fn label_events(versions: Vec<(LabelKey, Version)>) -> Vec<Event> {
+    versions
+        .into_iter()
+        .map(|(k, v)| Event::Label(k, v))
+        .collect()
+}
+
 /// The labels, loading the log on first use.
 pub fn use_labels() -> LabelData {
     let data = expect_context::<LabelData>();
@@ -148,7 +156,7 @@ impl LabelData {
     async fn take(
         self,
         from: &str,
-        accepted: Vec<(LabelKey, Version)>,
+        events: Vec<Event>,
         set_aside: Vec<(LabelKey, Version, Doubt)>,
         pinned: bool,
     ) -> Result<Vec<Event>, String> {
@@ -158,10 +166,6 @@ impl LabelData {
         if !set_aside.is_empty() {
             self.set_aside.update(|s| s.add(from, set_aside));
         }
-        let events: Vec<Event> = accepted
-            .into_iter()
-            .map(|(k, v)| Event::Label(k, v))
-            .collect();
         if !events.is_empty() {
             self.store(events.clone()).await?;
         }
@@ -175,17 +179,9 @@ impl LabelData {
         server: &str,
         pulled: crate::labels::sync::Pulled,
     ) -> Result<(), String> {
-        let accepted = pulled
-            .fresh
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Label(k, v) => Some((k, v)),
-                Event::Skip { .. } => None,
-            })
-            .collect();
         self.take(
             server,
-            accepted,
+            pulled.fresh,
             pulled.set_aside,
             !pulled.pinned.is_empty(),
         )
@@ -213,7 +209,7 @@ impl LabelData {
         let stored = self
             .take(
                 file,
-                admitted.accepted,
+                label_events(admitted.accepted),
                 admitted.set_aside,
                 !admitted.pinned.is_empty(),
             )
@@ -231,7 +227,9 @@ impl LabelData {
             .set_aside
             .try_update(|s| s.release(annotator, key))
             .unwrap_or_default();
-        let stored = self.take("", released, Vec::new(), true).await?;
+        let stored = self
+            .take("", label_events(released), Vec::new(), true)
+            .await?;
         Ok(stored.len())
     }
 

@@ -214,7 +214,6 @@ impl TeamSync {
             if !current() {
                 return;
             }
-            let pending = self.pending(labels);
             match outcome {
                 Ok(status) => {
                     may_sign_in = true;
@@ -240,7 +239,7 @@ impl TeamSync {
                         reason: format!(
                             "signed in, but the server refuses this database: {reason}"
                         ),
-                        pending,
+                        pending: self.pending(labels),
                     });
                 }
                 Err(fault) => self.report(fault, labels),

@@ -60,15 +60,19 @@ pub fn SetAsideNotice() -> impl IntoView {
 }
 
 /// Each annotator this browser knows: their key fingerprints (yours marked) and how many of
-/// their current labels are unsigned.
+/// their current labels are unsigned. Counted only while the list is open (every saved
+/// label would otherwise recount them all).
 #[component]
 pub fn AnnotatorKeys() -> impl IntoView {
     let labels = use_labels();
+    let open = RwSignal::new(false);
     let rows = move || {
+        if !open.get() {
+            return None;
+        }
         labels.version.track();
         let own = labels.own_key();
         let me = labels.annotator.get();
-        let ring = labels.ring.get();
         let counts = labels.with(|r| {
             let mut counts = std::collections::BTreeMap::<String, (usize, usize)>::new();
             for (k, v, _) in r.labels.labels() {
@@ -83,16 +87,17 @@ pub fn AnnotatorKeys() -> impl IntoView {
             names.push(me.clone());
         }
         names.sort();
-        names
+        let rows = names
             .into_iter()
             .map(|name| {
-                let keys: Vec<String> = ring
-                    .keys_of(&name)
-                    .map(|k| {
-                        let mine = (Some(k) == own && name == me).then_some(" (this browser)");
-                        format!("{}{}", k.fingerprint(), mine.unwrap_or_default())
-                    })
-                    .collect();
+                let keys: Vec<String> = labels.ring.with(|ring| {
+                    ring.keys_of(&name)
+                        .map(|k| {
+                            let mine = (Some(k) == own && name == me).then_some(" (this browser)");
+                            format!("{}{}", k.fingerprint(), mine.unwrap_or_default())
+                        })
+                        .collect()
+                });
                 let (n, unsigned) = counts.get(&name).copied().unwrap_or_default();
                 let keys = if keys.is_empty() {
                     "no key seen".to_string()
@@ -108,10 +113,14 @@ pub fn AnnotatorKeys() -> impl IntoView {
                     </tr>
                 }
             })
-            .collect_view()
+            .collect_view();
+        Some(rows)
     };
     view! {
-        <details class="annotator-keys">
+        <details class="annotator-keys" on:toggle=move |ev| {
+            let details: web_sys::Element = event_target(&ev);
+            open.set(details.has_attribute("open"));
+        }>
             <summary>"Annotators' keys"</summary>
             <p class="muted">
                 "Every label is signed in its annotator's browser. A label is used only if it is signed by a key this browser has pinned for its annotator (the first one seen). Compare fingerprints with your teammates to be sure. Unsigned labels (written before signing, or imported from files) are used and counted here."

@@ -7,6 +7,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use crate::labels::sync::{Settings, SyncStatus};
+use crate::ui::browser::now_ms;
 use crate::ui::components::label_trust::AnnotatorKeys;
 use crate::ui::label_data::use_labels;
 use crate::ui::team_sync::use_team_sync;
@@ -30,15 +31,15 @@ pub fn TeamSyncPanel() -> impl IntoView {
         }
     };
     // Keys go to labels while an annotator types: the field is not focused from under them.
-    let last_key = StoredValue::new(0.0);
+    let last_key = StoredValue::new(0u64);
     let keys = window_event_listener(ev::keydown, move |_| {
-        last_key.set_value(js_sys::Date::now());
+        last_key.set_value(now_ms());
     });
     on_cleanup(move || keys.remove());
     Effect::new(move |seen: Option<u64>| {
         let wanted = sync.password_wanted.get();
         let newly = seen.is_some_and(|s| s != wanted) || (seen.is_none() && wanted > 0);
-        if newly && js_sys::Date::now() - last_key.get_value() > 2_000.0 {
+        if newly && now_ms().saturating_sub(last_key.get_value()) > 2_000 {
             focus_password();
         }
         wanted

@@ -756,6 +756,15 @@ fn LabelFiles(desk: Desk) -> impl IntoView {
     let labels = desk.labels;
     let data = desk.data;
     let note = RwSignal::new(None::<String>);
+    // Current labels and how many of them are unsigned, in one pass per change.
+    let tally = Memo::new(move |_| {
+        labels.version.track();
+        labels.with(|r| {
+            r.labels.labels().fold((0, 0), |(n, unsigned), (_, v, _)| {
+                (n + 1, unsigned + usize::from(v.seal.is_none()))
+            })
+        })
+    });
     let export_csv = move || {
         let Some(cat) = data.catalog.get_untracked() else {
             return;
@@ -822,9 +831,9 @@ fn LabelFiles(desk: Desk) -> impl IntoView {
         <section class="label-files">
             <h2>"Your labels"</h2>
             <p>
-                {move || { labels.version.track(); labels.with(|r| format!("{} by {} in this browser ({} with history). ", counted(r.labels.labels().count(), "label"), counted(r.labels.annotators().len(), "annotator"), counted(r.labels.version_count(), "version"))) }}
+                {move || { let (n, _) = tally.get(); labels.with(|r| format!("{} by {} in this browser ({} with history). ", counted(n, "label"), counted(r.labels.annotators().len(), "annotator"), counted(r.labels.version_count(), "version"))) }}
                 {move || (labels.unreadable.get() > 0).then(|| format!("{} stored records could not be read and are left out. ", labels.unreadable.get()))}
-                {move || { labels.version.track(); let n = labels.with(|r| r.labels.labels().filter(|(_, v, _)| v.seal.is_none()).count()); (n > 0).then(|| format!("{} unsigned (written before labels were signed, or imported from unsigned files). ", counted(n, "label"))) }}
+                {move || { let (_, n) = tally.get(); (n > 0).then(|| format!("{} unsigned (written before labels were signed, or imported from unsigned files). ", counted(n, "label"))) }}
             </p>
             <div class="button-row">
                 <button class="small" data-testid="export-jsonl" on:click=move |_| { let _ = download("labels.jsonl", "application/x-ndjson", &labels.export_jsonl()); }>"Export JSONL (everything, with history)"</button>
